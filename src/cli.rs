@@ -1,0 +1,158 @@
+//! The command line: parse, dispatch, and turn library results into output
+//! and exit codes. Everything measurable lives in the library.
+
+use anyhow::{Context, Result};
+use clap::{Args, Parser, Subcommand};
+use reuse_bench::report;
+use reuse_bench::runner::{self, pretrain, RunStatus, SweepOptions, WorkerCommand};
+use reuse_bench::suite::{Suite, BUILTIN_SUITES};
+use std::io::IsTerminal;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+/// Exit code when the sweep finished but some runs failed (their records say why).
+pub const EXIT_RUNS_FAILED: u8 = 3;
+
+/// Should we build a model from scratch or reuse a pretrained one? reuse-bench
+/// trains both under one protocol (same splits, label budgets and seeds),
+/// measures time, CPU, memory and accuracy, and writes the evidence.
+#[derive(Parser, Debug)]
+#[command(name = "reuse-bench", version, about, long_about = None)]
+#[command(after_help = "Examples:\n  \
+    reuse-bench run                      run the default suite, report under reports/\n  \
+    reuse-bench run --quick              a smoke version of it (under a minute)\n  \
+    reuse-bench run --suite my.toml      your own suite file (see README, 'Suite format')\n  \
+    reuse-bench suites                   list the built-in suites\n\n\
+    Exit codes: 0 success, 1 error, 2 bad usage, 3 sweep finished but some runs failed.")]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand, Debug)]
+enum Command {
+    /// Run a suite: pretrain if needed, train every strategy x budget x seed, write the report.
+    Run(RunArgs),
+    /// Pretrain a suite's backbone on its source classes and cache it (run does this when needed).
+    Pretrain(PretrainArgs),
+    /// List the built-in suites.
+    Suites,
+    /// Internal: run one job read as JSON from stdin (used by `run`).
+    #[command(hide = true)]
+    Worker,
+}
+
+#[derive(Args, Debug)]
+struct SuiteArgs {
+    /// Built-in suite name (see `reuse-bench suites`) or path to a suite TOML file.
+    #[arg(long, short, default_value = "mnist1d", value_name = "NAME|FILE")]
+    suite: String,
+    /// Shrink the suite to a smoke test: two budgets, two seeds, fewer epochs.
+    #[arg(long)]
+    quick: bool,
+    /// Where pretrained checkpoints are cached [default: $REUSE_BENCH_CACHE, else ~/.cache/reuse-bench].
+    #[arg(long, value_name = "DIR")]
+    cache_dir: Option<PathBuf>,
+    /// Compute device: cpu, or cuda / cuda:N in a build with the `cuda` feature.
+    #[arg(long, default_value = "cpu")]
+    device: String,
+}
+
+impl SuiteArgs {
+    fn load(&self) -> Result<Suite> {
+        let suite = Suite::resolve(&self.suite)?;
+        Ok(if self.quick { suite.quick() } else { suite })
+    }
+
+    fn cache_root(&self) -> PathBuf {
+        self.cache_dir.clone().unwrap_or_else(pretrain::default_cache_root)
+    }
+}
+
+#[derive(Args, Debug)]
+struct RunArgs {
+    #[command(flatten)]
+    suite: SuiteArgs,
+    /// Report folder [default: reports/<suite>-<UTC timestamp>]; must be new or empty.
+    #[arg(long, short, value_name = "DIR")]
+    out: Option<PathBuf>,
+    /// Never draw the progress bar (it is only drawn on a terminal anyway).
+    #[arg(long)]
+    no_progress: bool,
+}
+
+#[derive(Args, Debug)]
+struct PretrainArgs {
+    #[command(flatten)]
+    suite: SuiteArgs,
+    /// Pretrain even when a matching checkpoint is cached.
+    #[arg(long)]
+    force: bool,
+}
+
+/// Parses the command line and runs it.
+pub fn main() -> Result<ExitCode> {
+    match Cli::parse().command {
+        Command::Run(args) => run(args),
+        Command::Pretrain(args) => pretrain(args),
+        Command::Suites => {
+            for (name, _) in BUILTIN_SUITES {
+                let suite = Suite::resolve(name)?;
+                println!("{name:<14} {}", suite.description);
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Worker => {
+            runner::worker::worker_main()?;
+            Ok(ExitCode::SUCCESS)
+        }
+    }
+}
+
+fn run(args: RunArgs) -> Result<ExitCode> {
+    let suite = args.suite.load()?;
+    let out_dir = args.out.clone().unwrap_or_else(|| report::default_out_dir(&suite));
+    reuse_bench::device::open(&args.suite.device)?;
+    let opts = SweepOptions {
+        out_dir: out_dir.clone(),
+        cache_root: args.suite.cache_root(),
+        device: args.suite.device.clone(),
+        worker: WorkerCommand::current()?,
+        progress: !args.no_progress && std::io::stderr().is_terminal(),
+        command: std::env::args().collect(),
+        suite,
+    };
+    let runs = reuse_bench::runner::run_matrix(&opts.suite).len();
+    eprintln!(
+        "running suite '{}': {runs} runs, report in {}",
+        opts.suite.name,
+        out_dir.display()
+    );
+    let results = runner::run_sweep(&opts).with_context(|| format!("suite '{}' did not finish", opts.suite.name))?;
+    println!("{}", report::accuracy_table(&results));
+    println!("report: {}", out_dir.join("summary.md").display());
+    let failed = results.runs.iter().filter(|r| r.status == RunStatus::Failed).count();
+    if failed > 0 {
+        eprintln!(
+            "{failed} of {} runs failed; see summary.md and runs.jsonl for why",
+            results.runs.len()
+        );
+        return Ok(ExitCode::from(EXIT_RUNS_FAILED));
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn pretrain(args: PretrainArgs) -> Result<ExitCode> {
+    let suite = args.suite.load()?;
+    reuse_bench::device::open(&args.suite.device)?;
+    let pretrained = pretrain::ensure(
+        &suite,
+        &args.suite.cache_root(),
+        &args.suite.device,
+        &WorkerCommand::current()?,
+        args.force,
+        &mut |line| eprintln!("{line}"),
+    )?;
+    println!("{}", pretrained.dir.display());
+    Ok(ExitCode::SUCCESS)
+}

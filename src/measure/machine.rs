@@ -1,0 +1,80 @@
+//! A description of the machine, saved beside every result so that figures
+//! from different machines are never compared unknowingly.
+
+use serde::{Deserialize, Serialize};
+use sysinfo::System;
+
+/// The machine a result or checkpoint was measured on.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct Machine {
+    /// CPU brand string, e.g. "AMD EPYC 7B13".
+    pub cpu_model: String,
+    /// Logical CPUs the OS reports.
+    pub logical_cores: usize,
+    /// Physical cores, where the OS tells.
+    pub physical_cores: Option<usize>,
+    /// Threads candle's CPU kernels use.
+    pub compute_threads: usize,
+    /// Total memory.
+    pub memory_bytes: u64,
+    /// OS name and version, e.g. "Debian GNU/Linux 12".
+    pub os: String,
+    /// Kernel version.
+    pub kernel: String,
+    /// CPU architecture, e.g. "x86_64".
+    pub arch: String,
+    /// The compute device runs used ("cpu", "cuda:0").
+    pub device: String,
+}
+
+impl Machine {
+    /// Reads the current machine; `device` names the compute device in use.
+    pub fn current(device: &str) -> Self {
+        let mut sys = System::new();
+        sys.refresh_cpu_all();
+        sys.refresh_memory();
+        Machine {
+            cpu_model: sys
+                .cpus()
+                .first()
+                .map(|c| c.brand().trim().to_string())
+                .unwrap_or_default(),
+            logical_cores: sys.cpus().len(),
+            physical_cores: System::physical_core_count(),
+            compute_threads: candle_core::utils::get_num_threads(),
+            memory_bytes: sys.total_memory(),
+            os: System::long_os_version().unwrap_or_else(|| std::env::consts::OS.to_string()),
+            kernel: System::kernel_version().unwrap_or_default(),
+            arch: std::env::consts::ARCH.to_string(),
+            device: device.to_string(),
+        }
+    }
+
+    /// One line for reports, e.g. "AMD EPYC 7B13, 2 cores, 23.5 GiB, Debian 12, cpu".
+    pub fn describe(&self) -> String {
+        format!(
+            "{}, {} logical cores, {:.1} GiB, {}, device {}",
+            if self.cpu_model.is_empty() {
+                "unknown CPU"
+            } else {
+                &self.cpu_model
+            },
+            self.logical_cores,
+            self.memory_bytes as f64 / (1u64 << 30) as f64,
+            self.os,
+            self.device
+        )
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn reads_this_machine() {
+        let m = Machine::current("cpu");
+        assert!(m.logical_cores >= 1 && m.memory_bytes > 0 && m.compute_threads >= 1);
+        assert!(m.describe().contains("cpu"));
+    }
+}

@@ -1,0 +1,117 @@
+//! Networks: a backbone that turns an example into features, and a linear
+//! head that turns features into class scores.
+//!
+//! Parameter names follow the module tree (`backbone.fc1.weight`,
+//! `head.bias`), so a checkpoint's `backbone.*` tensors load into a new
+//! network whose head has a different number of classes.
+
+pub mod checkpoint;
+pub mod cnn;
+pub mod conv1d;
+pub mod init;
+pub mod mlp;
+
+use candle_core::{Module, Tensor};
+use candle_nn::{Linear, VarBuilder};
+use serde::{Deserialize, Serialize};
+
+/// Prefix of every backbone parameter name.
+pub const BACKBONE: &str = "backbone";
+/// Prefix of every head parameter name.
+pub const HEAD: &str = "head";
+
+/// Which architecture, with its size. Scratch and reuse share it by default,
+/// so the starting point is the only difference between strategies.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "arch", rename_all = "lowercase", deny_unknown_fields)]
+pub enum ModelSpec {
+    /// Fully connected layers with ReLU.
+    Mlp {
+        /// Units per hidden layer.
+        hidden: usize,
+        /// Number of hidden layers.
+        depth: usize,
+    },
+    /// Three strided 1-D convolutions with ReLU, then flattened.
+    Cnn {
+        /// Channels per convolution.
+        channels: usize,
+    },
+}
+
+impl Default for ModelSpec {
+    fn default() -> Self {
+        ModelSpec::Cnn { channels: 32 }
+    }
+}
+
+impl ModelSpec {
+    /// A short human-readable description, e.g. `cnn (32 channels)`.
+    pub fn describe(&self) -> String {
+        match self {
+            ModelSpec::Mlp { hidden, depth } => format!("mlp ({depth} x {hidden} hidden)"),
+            ModelSpec::Cnn { channels } => format!("1-D cnn (3 conv layers, {channels} channels)"),
+        }
+    }
+}
+
+/// The part of a network that pretraining is for.
+pub trait Backbone: Send + Sync {
+    /// `[batch, input_len]` -> `[batch, feature_dim]`.
+    fn features(&self, x: &Tensor) -> candle_core::Result<Tensor>;
+    /// Width of the feature vector the head receives.
+    fn feature_dim(&self) -> usize;
+}
+
+/// A backbone plus a linear classification head.
+pub struct Network {
+    backbone: Box<dyn Backbone>,
+    head: Linear,
+}
+
+impl Network {
+    /// Builds the network, creating or fetching its parameters through `vb`.
+    pub fn new(spec: &ModelSpec, input_len: usize, num_classes: usize, vb: VarBuilder) -> candle_core::Result<Self> {
+        let backbone: Box<dyn Backbone> = match spec {
+            ModelSpec::Mlp { hidden, depth } => Box::new(mlp::Mlp::new(input_len, *hidden, *depth, vb.pp(BACKBONE))?),
+            ModelSpec::Cnn { channels } => Box::new(cnn::Cnn::new(input_len, *channels, vb.pp(BACKBONE))?),
+        };
+        let head = candle_nn::linear(backbone.feature_dim(), num_classes, vb.pp(HEAD))?;
+        Ok(Network { backbone, head })
+    }
+
+    /// Class scores `[batch, num_classes]` for `x` `[batch, input_len]`.
+    ///
+    /// With `freeze_backbone` the features are detached from the graph, so no
+    /// gradient is computed through the backbone at all (leaving its weights out
+    /// of the optimizer alone would still compute every gradient).
+    pub fn forward(&self, x: &Tensor, freeze_backbone: bool) -> candle_core::Result<Tensor> {
+        let features = self.backbone.features(x)?;
+        let features = if freeze_backbone { features.detach() } else { features };
+        self.head.forward(&features)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use candle_core::{DType, Device};
+    use candle_nn::VarMap;
+
+    #[test]
+    fn both_architectures_give_class_scores() {
+        for spec in [ModelSpec::Mlp { hidden: 16, depth: 2 }, ModelSpec::Cnn { channels: 4 }] {
+            let vm = VarMap::new();
+            let net = Network::new(&spec, 40, 5, VarBuilder::from_varmap(&vm, DType::F32, &Device::Cpu)).unwrap();
+            let x = Tensor::zeros((3, 40), DType::F32, &Device::Cpu).unwrap();
+            assert_eq!(net.forward(&x, false).unwrap().dims(), &[3, 5]);
+            let names: Vec<String> = vm.data().lock().unwrap().keys().cloned().collect();
+            assert!(
+                names
+                    .iter()
+                    .all(|n| n.starts_with("backbone.") || n.starts_with("head.")),
+                "{names:?}"
+            );
+        }
+    }
+}

@@ -1,0 +1,89 @@
+//! `runs.csv`: one row per run, flat, for spreadsheets and dataframes.
+
+use super::{Exporter, Results};
+use crate::runner::RunRecord;
+use crate::{Error, Result};
+use serde::Serialize;
+
+/// One run per row.
+pub(super) struct Csv;
+
+/// The flat columns of a run. Empty cells mean "not measured" (failed run,
+/// target not reached), never zero.
+#[derive(Serialize)]
+struct Row<'a> {
+    run_id: &'a str,
+    strategy: &'a str,
+    budget_per_class: usize,
+    seed: u64,
+    status: &'a str,
+    train_examples: Option<usize>,
+    test_accuracy: Option<f64>,
+    best_val_accuracy: Option<f64>,
+    best_epoch: Option<usize>,
+    epochs_run: Option<usize>,
+    steps: Option<usize>,
+    time_to_target_s: Option<f64>,
+    wall_s: Option<f64>,
+    process_wall_s: f64,
+    data_s: Option<f64>,
+    init_s: Option<f64>,
+    train_s: Option<f64>,
+    test_s: Option<f64>,
+    cpu_s: Option<f64>,
+    peak_rss_bytes: Option<u64>,
+    total_params: Option<usize>,
+    trainable_params: Option<usize>,
+    message: &'a str,
+}
+
+impl<'a> Row<'a> {
+    fn of(r: &'a RunRecord) -> Self {
+        let m = r.metrics.as_ref();
+        Row {
+            run_id: &r.run_id,
+            strategy: r.strategy.name(),
+            budget_per_class: r.budget_per_class,
+            seed: r.seed,
+            status: match r.status {
+                crate::runner::RunStatus::Completed => "completed",
+                crate::runner::RunStatus::Diverged => "diverged",
+                crate::runner::RunStatus::Failed => "failed",
+            },
+            train_examples: m.map(|m| m.train_examples),
+            test_accuracy: m.and_then(|m| m.test_accuracy),
+            best_val_accuracy: m.map(|m| m.best_val_accuracy),
+            best_epoch: m.map(|m| m.best_epoch),
+            epochs_run: m.map(|m| m.epochs_run),
+            steps: m.map(|m| m.steps),
+            time_to_target_s: m.and_then(|m| m.time_to_target_s),
+            wall_s: m.map(|m| m.wall_s),
+            process_wall_s: r.process_wall_s,
+            data_s: m.map(|m| m.phases.data_s),
+            init_s: m.map(|m| m.phases.init_s),
+            train_s: m.map(|m| m.phases.train_s),
+            test_s: m.map(|m| m.phases.test_s),
+            cpu_s: m.map(|m| m.cpu_s()),
+            peak_rss_bytes: m.map(|m| m.peak_rss_bytes),
+            total_params: m.map(|m| m.total_params),
+            trainable_params: m.map(|m| m.trainable_params),
+            message: r.message.as_deref().unwrap_or(""),
+        }
+    }
+}
+
+impl Exporter for Csv {
+    fn file_name(&self) -> &'static str {
+        "runs.csv"
+    }
+
+    fn render(&self, results: &Results) -> Result<Vec<u8>> {
+        let mut w = csv::Writer::from_writer(Vec::new());
+        for run in &results.runs {
+            w.serialize(Row::of(run))
+                .map_err(|e| Error::Invalid(format!("cannot format runs.csv: {e}")))?;
+        }
+        w.into_inner()
+            .map_err(|e| Error::Invalid(format!("cannot format runs.csv: {e}")))
+    }
+}

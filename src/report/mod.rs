@@ -1,0 +1,136 @@
+//! Writing results: one serialisable [`Results`] value, rendered by one
+//! [`Exporter`] per file format; this module alone decides paths and writes.
+//!
+//! `runs.jsonl` is the exception: the sweep appends a line to it as each run
+//! finishes, so that an interrupted sweep loses nothing already measured.
+
+mod csv;
+mod json;
+mod markdown;
+
+use crate::analysis::Aggregate;
+use crate::measure::machine::Machine;
+use crate::runner::pretrain::Pretrained;
+use crate::runner::RunRecord;
+use crate::suite::Suite;
+use crate::{fsio, Error, Result};
+use serde::{Deserialize, Serialize};
+use std::path::{Path, PathBuf};
+
+/// Version of the `results.json` layout; bumped when a field changes meaning.
+pub const SCHEMA_VERSION: u32 = 1;
+/// Runs appended one JSON object per line as they finish.
+pub const RUNS_JSONL: &str = "runs.jsonl";
+/// The suite as run, beside the results.
+pub const SUITE_FILE: &str = "suite.toml";
+
+/// Everything a report is made from.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Results {
+    /// [`SCHEMA_VERSION`] when written.
+    pub schema_version: u32,
+    /// reuse-bench version that ran the sweep.
+    pub tool_version: String,
+    /// When the sweep finished (RFC 3339, UTC).
+    pub created_at: String,
+    /// The command line that produced it.
+    pub command: Vec<String>,
+    /// The suite as run (after `--quick`, if given).
+    pub suite: Suite,
+    /// The machine the runs were measured on.
+    pub machine: Machine,
+    /// The pretrained checkpoint the reuse strategies started from.
+    pub pretrained: Option<Pretrained>,
+    /// Every run, in the order run.
+    pub runs: Vec<RunRecord>,
+    /// Per (strategy, budget) summaries over seeds.
+    pub aggregates: Vec<Aggregate>,
+    /// Wall seconds of the whole sweep, pretraining included when it ran.
+    pub sweep_wall_s: f64,
+}
+
+/// One output format.
+trait Exporter {
+    /// File name inside the report folder.
+    fn file_name(&self) -> &'static str;
+    /// The file's bytes.
+    fn render(&self, results: &Results) -> Result<Vec<u8>>;
+}
+
+fn exporters() -> Vec<Box<dyn Exporter>> {
+    vec![Box::new(json::Json), Box::new(csv::Csv), Box::new(markdown::Markdown)]
+}
+
+/// Writes every report file into `dir` (each atomically) and returns their paths.
+pub fn write_reports(dir: &Path, results: &Results) -> Result<Vec<PathBuf>> {
+    exporters()
+        .iter()
+        .map(|e| {
+            let path = dir.join(e.file_name());
+            fsio::write_atomic(&path, &e.render(results)?)?;
+            Ok(path)
+        })
+        .collect()
+}
+
+/// The test-accuracy table of the summary (budget x strategy), for the terminal.
+pub fn accuracy_table(results: &Results) -> String {
+    markdown::accuracy_table(results)
+}
+
+/// The default report folder: `reports/<suite>-<UTC timestamp>`.
+pub fn default_out_dir(suite: &Suite) -> PathBuf {
+    let stamp = chrono::Utc::now().format("%Y%m%dT%H%M%SZ");
+    PathBuf::from("reports").join(format!("{}-{stamp}", suite.name))
+}
+
+/// Creates `dir` for a new report; refuses a folder that already holds
+/// anything, so results already written are never overwritten or mixed.
+pub fn prepare_out_dir(dir: &Path) -> Result<()> {
+    if dir.exists() {
+        let mut entries = std::fs::read_dir(dir).map_err(|e| Error::io("reading", dir, e))?;
+        if entries.next().is_some() {
+            return Err(Error::Results {
+                path: dir.to_path_buf(),
+                message: "folder is not empty; reuse-bench never overwrites results: choose another --out or remove it"
+                    .into(),
+            });
+        }
+    }
+    fsio::create_dir_all(dir)
+}
+
+/// Appends one finished run to `runs.jsonl` in `dir`.
+pub fn append_run(dir: &Path, run: &RunRecord) -> Result<()> {
+    fsio::append_line(
+        &dir.join(RUNS_JSONL),
+        &serde_json::to_string(run).expect("runs serialise"),
+    )
+}
+
+/// Saves the suite as run beside the results.
+pub fn write_suite(dir: &Path, suite: &Suite) -> Result<()> {
+    fsio::write_atomic(&dir.join(SUITE_FILE), suite.to_toml().as_bytes())
+}
+
+/// Formats a 0-1 fraction as a percentage with one decimal.
+fn pct(v: f64) -> String {
+    format!("{:.1}%", v * 100.0)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn out_dir_refuses_existing_results() {
+        let dir = tempfile::tempdir().unwrap();
+        let out = dir.path().join("r");
+        prepare_out_dir(&out).unwrap();
+        prepare_out_dir(&out).unwrap(); // empty: fine
+        std::fs::write(out.join("results.json"), "{}").unwrap();
+        let err = prepare_out_dir(&out).unwrap_err().to_string();
+        assert!(err.contains("never overwrites"), "{err}");
+        assert_eq!(std::fs::read_to_string(out.join("results.json")).unwrap(), "{}");
+    }
+}

@@ -1,0 +1,138 @@
+//! The sweep: pretrain if needed, run every cell of the matrix in its own
+//! worker, write each run as it finishes, then the aggregates and reports.
+
+use super::job::{Job, JobOutput};
+use super::matrix::run_matrix;
+use super::pretrain::{self, Pretrained};
+use super::record::{RunRecord, RunStatus};
+use super::spawn::WorkerCommand;
+use crate::analysis::aggregate;
+use crate::measure::machine::Machine;
+use crate::measure::stopwatch::Stopwatch;
+use crate::report::{self, Results};
+use crate::suite::Suite;
+use crate::Result;
+use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+use std::path::PathBuf;
+
+/// How to run a sweep.
+#[derive(Debug, Clone)]
+pub struct SweepOptions {
+    /// The suite (already shrunk by `--quick` if asked).
+    pub suite: Suite,
+    /// Report folder; must be new or empty.
+    pub out_dir: PathBuf,
+    /// Root of the checkpoint cache.
+    pub cache_root: PathBuf,
+    /// Compute device name.
+    pub device: String,
+    /// How to start workers.
+    pub worker: WorkerCommand,
+    /// Whether to draw a progress bar (only ever on a terminal).
+    pub progress: bool,
+    /// The command line, recorded in the results.
+    pub command: Vec<String>,
+}
+
+/// Runs the whole sweep and writes every report file into `out_dir`.
+pub fn run_sweep(opts: &SweepOptions) -> Result<Results> {
+    let clock = Stopwatch::start();
+    let suite = &opts.suite;
+    report::prepare_out_dir(&opts.out_dir)?;
+    report::write_suite(&opts.out_dir, suite)?;
+
+    let target = if opts.progress {
+        ProgressDrawTarget::stderr()
+    } else {
+        ProgressDrawTarget::hidden()
+    };
+    let bar = ProgressBar::with_draw_target(None, target);
+    let mut say = |line: &str| bar.suspend(|| eprintln!("{line}"));
+    let pretrained: Option<Pretrained> = if suite.needs_pretrained() {
+        bar.set_style(ProgressStyle::with_template("{spinner} {msg} [{elapsed}]").expect("valid template"));
+        bar.set_message("pretraining");
+        bar.enable_steady_tick(std::time::Duration::from_millis(200));
+        Some(pretrain::ensure(
+            suite,
+            &opts.cache_root,
+            &opts.device,
+            &opts.worker,
+            false,
+            &mut say,
+        )?)
+    } else {
+        None
+    };
+
+    let matrix = run_matrix(suite);
+    bar.disable_steady_tick();
+    bar.set_length(matrix.len() as u64);
+    bar.set_position(0);
+    bar.reset_eta();
+    bar.set_style(
+        ProgressStyle::with_template("{bar:30.cyan/blue} {pos}/{len} runs  {elapsed} elapsed, ETA {eta}  {msg}")
+            .expect("valid template")
+            .progress_chars("=> "),
+    );
+    let mut runs = Vec::with_capacity(matrix.len());
+    for spec in matrix {
+        bar.set_message(spec.run_id());
+        let job = Job::Run {
+            suite: suite.clone(),
+            spec,
+            checkpoint: pretrained
+                .as_ref()
+                .filter(|_| spec.strategy.uses_pretrained())
+                .map(Pretrained::weights),
+            device: opts.device.clone(),
+        };
+        let result = opts.worker.execute(&job)?;
+        let (status, message, metrics) = match result.output {
+            Ok(JobOutput::Run {
+                status,
+                message,
+                metrics,
+            }) => (status, message, Some(*metrics)),
+            Ok(other) => (RunStatus::Failed, Some(format!("worker answered {other:?}")), None),
+            Err(message) => (RunStatus::Failed, Some(message), None),
+        };
+        let record = RunRecord {
+            run_id: spec.run_id(),
+            strategy: spec.strategy,
+            budget_per_class: spec.budget_per_class,
+            seed: spec.seed,
+            status,
+            message,
+            process_wall_s: result.process_wall_s,
+            metrics,
+            timeline: result.timeline,
+        };
+        if record.status != RunStatus::Completed {
+            say(&format!(
+                "{}: {:?}: {}",
+                record.run_id,
+                record.status,
+                record.message.as_deref().unwrap_or("")
+            ));
+        }
+        report::append_run(&opts.out_dir, &record)?;
+        runs.push(record);
+        bar.inc(1);
+    }
+    bar.finish_and_clear();
+
+    let results = Results {
+        schema_version: report::SCHEMA_VERSION,
+        tool_version: crate::TOOL_VERSION.to_string(),
+        created_at: chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
+        command: opts.command.clone(),
+        aggregates: aggregate(suite, &runs),
+        suite: suite.clone(),
+        machine: Machine::current(&opts.device),
+        pretrained,
+        runs,
+        sweep_wall_s: clock.elapsed_s(),
+    };
+    report::write_reports(&opts.out_dir, &results)?;
+    Ok(results)
+}

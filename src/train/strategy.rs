@@ -1,0 +1,120 @@
+//! The strategies under comparison and the one place they differ: the source
+//! of the initial weights and the set of weights that train.
+
+use crate::model::{checkpoint, init::seeded_init, ModelSpec, Network, HEAD};
+use crate::{Error, Result};
+use candle_core::{DType, Device, Var};
+use candle_nn::{VarBuilder, VarMap};
+use serde::{Deserialize, Serialize};
+use std::path::Path;
+
+/// How a run obtains its model.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Strategy {
+    /// Random (seeded) initialisation; every weight trains.
+    Scratch,
+    /// Pretrained backbone, new head; every weight trains.
+    Finetune,
+    /// Pretrained backbone frozen (a linear probe); only the new head trains.
+    Probe,
+}
+
+impl Strategy {
+    /// Every strategy, in report order.
+    pub const ALL: [Strategy; 3] = [Strategy::Scratch, Strategy::Finetune, Strategy::Probe];
+
+    /// The name used in suites, files and reports.
+    pub fn name(self) -> &'static str {
+        match self {
+            Strategy::Scratch => "scratch",
+            Strategy::Finetune => "finetune",
+            Strategy::Probe => "probe",
+        }
+    }
+
+    /// Whether the backbone's weights come from the pretrained checkpoint.
+    pub fn uses_pretrained(self) -> bool {
+        !matches!(self, Strategy::Scratch)
+    }
+
+    /// Whether the backbone is frozen, so that only the head trains.
+    pub fn freezes_backbone(self) -> bool {
+        matches!(self, Strategy::Probe)
+    }
+}
+
+impl std::fmt::Display for Strategy {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+/// A network ready for the training loop.
+pub struct PreparedModel {
+    /// The network.
+    pub network: Network,
+    /// All its parameters by name.
+    pub varmap: VarMap,
+    /// The parameters the optimiser updates, in sorted name order.
+    pub trainable: Vec<Var>,
+    /// Whether the backbone's output is detached in the forward pass.
+    pub freeze_backbone: bool,
+    /// Scalar parameters in the network.
+    pub total_params: usize,
+    /// Scalar parameters that train.
+    pub trainable_params: usize,
+}
+
+/// Builds the network for `strategy`: seeded initialisation of every weight,
+/// then, for reuse strategies, the backbone from `checkpoint`; for `probe`,
+/// only the head is trainable.
+pub fn prepare(
+    spec: &ModelSpec,
+    input_len: usize,
+    num_classes: usize,
+    strategy: Strategy,
+    seed: u64,
+    checkpoint: Option<&Path>,
+    device: &Device,
+) -> Result<PreparedModel> {
+    let varmap = VarMap::new();
+    let network = Network::new(
+        spec,
+        input_len,
+        num_classes,
+        VarBuilder::from_varmap(&varmap, DType::F32, device),
+    )?;
+    seeded_init(&varmap, seed)?;
+    if strategy.uses_pretrained() {
+        let path = checkpoint.ok_or_else(|| {
+            Error::Invalid(format!(
+                "strategy '{strategy}' needs a pretrained checkpoint but none was given"
+            ))
+        })?;
+        checkpoint::load_backbone(&varmap, path, device)?;
+    }
+    let freeze_backbone = strategy.freezes_backbone();
+    let head_prefix = format!("{HEAD}.");
+    let (trainable, total_params, trainable_params) = {
+        let vars = varmap.data().lock().expect("var map lock poisoned");
+        let mut names: Vec<&String> = vars.keys().collect();
+        names.sort();
+        let total: usize = vars.values().map(|v| v.elem_count()).sum();
+        let trainable: Vec<Var> = names
+            .into_iter()
+            .filter(|n| !freeze_backbone || n.starts_with(&head_prefix))
+            .map(|n| vars[n].clone())
+            .collect();
+        let count = trainable.iter().map(|v| v.elem_count()).sum();
+        (trainable, total, count)
+    };
+    Ok(PreparedModel {
+        network,
+        varmap,
+        trainable,
+        freeze_backbone,
+        total_params,
+        trainable_params,
+    })
+}
