@@ -97,6 +97,7 @@ mod tests {
             process_wall_s: 1.0,
             metrics: (status != RunStatus::Failed).then(|| RunMetrics {
                 train_examples: 25,
+                train_set_digest: "d".into(),
                 test_accuracy: acc,
                 best_val_accuracy: 0.5,
                 best_epoch: 1,

@@ -60,6 +60,21 @@ impl Dataset {
         counts
     }
 
+    /// A short SHA-256 digest of the examples (features and labels, in order),
+    /// recorded with every run so that anyone can check that the strategies
+    /// compared at a budget and seed trained on exactly the same examples.
+    pub fn digest(&self) -> String {
+        use sha2::{Digest, Sha256};
+        let mut h = Sha256::new();
+        for v in &self.features {
+            h.update(v.to_le_bytes());
+        }
+        for y in &self.labels {
+            h.update(y.to_le_bytes());
+        }
+        h.finalize().iter().take(8).map(|b| format!("{b:02x}")).collect()
+    }
+
     /// The features as an `f32` tensor `[len, feature_len]` and the labels as a
     /// `u32` tensor `[len]`, on `device`.
     pub fn to_tensors(&self, device: &Device) -> candle_core::Result<(Tensor, Tensor)> {

@@ -168,6 +168,21 @@ pub fn load_backbone(varmap: &VarMap, path: &Path, device: &Device) -> Result<us
     Ok(names.len())
 }
 
+/// Checks that the weights file of the checkpoint in `dir` exists and is a
+/// readable safetensors file, so a damaged cache is caught before a sweep.
+pub fn verify(dir: &Path) -> Result<()> {
+    let path = dir.join(WEIGHTS_FILE);
+    let bytes = std::fs::read(&path).map_err(|e| Error::io("reading", &path, e))?;
+    safetensors::SafeTensors::deserialize(&bytes).map_err(|e| Error::Checkpoint {
+        path: path.clone(),
+        message: format!(
+            "is corrupt ({e}); delete {} or run `reuse-bench pretrain --force` to train it again",
+            dir.display()
+        ),
+    })?;
+    Ok(())
+}
+
 /// The cache folder for `recipe` under `cache_root`.
 pub fn cache_dir(cache_root: &Path, recipe: &PretrainRecipe) -> PathBuf {
     cache_root.join("checkpoints").join(recipe.key())
@@ -178,6 +193,32 @@ pub fn find_cached(cache_root: &Path, recipe: &PretrainRecipe) -> Option<(PathBu
     let dir = cache_dir(cache_root, recipe);
     let card = load_card(&dir).ok()?;
     (card.recipe == *recipe && dir.join(WEIGHTS_FILE).exists()).then_some((dir, card))
+}
+
+/// Helpers for other modules' tests.
+#[cfg(test)]
+pub(crate) mod tests_support {
+    use super::*;
+    use crate::model::{init::seeded_init, Network};
+    use candle_core::DType;
+    use candle_nn::VarBuilder;
+
+    /// Saves a seeded network of `spec` with a 5-class head into `dir`; returns the weights path.
+    pub(crate) fn save_for_test(dir: &Path, spec: &ModelSpec) -> PathBuf {
+        let vm = VarMap::new();
+        Network::new(spec, 40, 5, VarBuilder::from_varmap(&vm, DType::F32, &Device::Cpu)).unwrap();
+        seeded_init(&vm, 123).unwrap();
+        let tensors: HashMap<String, Tensor> = vm
+            .data()
+            .lock()
+            .unwrap()
+            .iter()
+            .map(|(k, v)| (k.clone(), v.as_tensor().clone()))
+            .collect();
+        let path = dir.join(WEIGHTS_FILE);
+        candle_core::safetensors::save(&tensors, &path).unwrap();
+        path
+    }
 }
 
 #[cfg(test)]

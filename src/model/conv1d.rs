@@ -153,11 +153,11 @@ mod tests {
             for (t, gt) in go.iter().enumerate() {
                 for (c, g) in gt.iter().enumerate() {
                     let mut want = 0.0;
-                    for b in 0..3 {
-                        for j in 0..5 {
+                    for (rb, xb) in rv.iter().zip(&xv) {
+                        for (j, rj) in rb.iter().enumerate() {
                             let i = (j * 2 + t) as isize - 1;
                             if (0..11).contains(&i) {
-                                want += rv[b][j][o] * xv[b][i as usize][c];
+                                want += rj[o] * xb[i as usize][c];
                             }
                         }
                     }

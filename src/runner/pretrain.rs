@@ -51,6 +51,7 @@ pub fn ensure(
     let recipe = PretrainRecipe::of(suite);
     if !force {
         if let Some((dir, card)) = checkpoint::find_cached(cache_root, &recipe) {
+            checkpoint::verify(&dir)?;
             say(&format!(
                 "using cached pretrained backbone {} (source test accuracy {:.1}%, pretraining took {:.1} s)",
                 dir.display(),

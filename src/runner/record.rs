@@ -23,6 +23,9 @@ pub enum RunStatus {
 pub struct RunMetrics {
     /// Labelled training examples (budget x classes).
     pub train_examples: usize,
+    /// Digest of the labelled training set ([`crate::data::Dataset::digest`]):
+    /// equal across strategies at one budget and seed.
+    pub train_set_digest: String,
     /// Accuracy of the selected weights on the test split (absent if diverged).
     pub test_accuracy: Option<f64>,
     /// Best validation accuracy, which selected the weights.

@@ -128,18 +128,19 @@ fn train_and_test(
 
 fn run(suite: &Suite, spec: &RunSpec, checkpoint: Option<&Path>, device: &Device) -> Result<JobOutput> {
     let clock = Stopwatch::start();
-    let (data, data_s) = Stopwatch::time(|| -> Result<(Tensors, usize)> {
+    let (data, data_s) = Stopwatch::time(|| -> Result<(Tensors, Dataset)> {
         let task = transfer_task(&suite.task)?;
         let subset = budget_subset(&task.target.train, spec.budget_per_class, spec.seed)?;
-        Ok((Tensors::new(&subset, &task.target, device)?, subset.len()))
+        Ok((Tensors::new(&subset, &task.target, device)?, subset))
     });
-    let (data, train_examples) = data?;
+    let (data, subset) = data?;
     let t = &suite.train;
     let cfg = FitConfig {
         learning_rate: t.learning_rate.for_strategy(spec.strategy),
         weight_decay: t.weight_decay,
         batch_size: t.batch_size,
         max_epochs: t.max_epochs,
+        min_steps_per_epoch: t.min_steps_per_epoch,
         patience: t.patience,
         target_accuracy: suite.target_accuracy,
         seed: spec.seed,
@@ -163,7 +164,8 @@ fn run(suite: &Suite, spec: &RunSpec, checkpoint: Option<&Path>, device: &Device
         status,
         message,
         metrics: Box::new(RunMetrics {
-            train_examples,
+            train_examples: subset.len(),
+            train_set_digest: subset.digest(),
             test_accuracy: trained.test_accuracy,
             best_val_accuracy: fit.best_val_accuracy,
             best_epoch: fit.best_epoch,
@@ -198,6 +200,7 @@ fn pretrain(suite: &Suite, out_dir: &Path, device_name: &str) -> Result<JobOutpu
         weight_decay: p.weight_decay,
         batch_size: p.batch_size,
         max_epochs: p.epochs,
+        min_steps_per_epoch: 1,
         patience: p.patience,
         target_accuracy: 1.0,
         seed: p.seed,

@@ -111,10 +111,10 @@ pub struct PretrainSpec {
 impl Default for PretrainSpec {
     fn default() -> Self {
         PretrainSpec {
-            epochs: 20,
-            patience: 4,
+            epochs: 30,
+            patience: 6,
             batch_size: 128,
-            learning_rate: 2e-3,
+            learning_rate: 1e-2,
             weight_decay: 1e-2,
             seed: 0,
         }
@@ -131,8 +131,12 @@ pub struct TrainSpec {
     pub budgets_per_class: Vec<usize>,
     /// Run seeds: each fixes the label subset, initialisation and batch order.
     pub seeds: Vec<u64>,
-    /// Most passes over the labelled set.
+    /// Most epochs.
     pub max_epochs: usize,
+    /// Fewest optimiser steps per epoch (an epoch repeats passes over a small
+    /// labelled set until it has this many), so that patience and the epoch
+    /// budget mean enough training at every label budget.
+    pub min_steps_per_epoch: usize,
     /// Epochs without a validation improvement before stopping.
     pub patience: usize,
     /// Examples per mini-batch (fewer when the labelled set is smaller).
@@ -150,6 +154,7 @@ impl Default for TrainSpec {
             budgets_per_class: vec![5, 10, 25, 50, 100, 250],
             seeds: vec![0, 1, 2],
             max_epochs: 100,
+            min_steps_per_epoch: 20,
             patience: 15,
             batch_size: 32,
             weight_decay: 1e-2,
@@ -254,6 +259,7 @@ impl Suite {
         }
         for (key, v) in [
             ("train.max_epochs", t.max_epochs),
+            ("train.min_steps_per_epoch", t.min_steps_per_epoch),
             ("train.patience", t.patience),
             ("train.batch_size", t.batch_size),
             ("pretrain.epochs", self.pretrain.epochs),

@@ -23,8 +23,12 @@ pub struct FitConfig {
     pub weight_decay: f64,
     /// Examples per mini-batch (capped at the training set's size).
     pub batch_size: usize,
-    /// Most passes over the training set.
+    /// Most epochs.
     pub max_epochs: usize,
+    /// Fewest optimiser steps per epoch: with few labels one pass is a step
+    /// or two, too little between validations for patience to mean anything,
+    /// so an epoch repeats passes until it has taken this many steps.
+    pub min_steps_per_epoch: usize,
     /// Epochs without a validation improvement before stopping.
     pub patience: usize,
     /// Validation accuracy whose first crossing is time-to-target.
@@ -86,7 +90,7 @@ pub struct FitOutcome {
 
 /// Trains `model` on `train` (features, labels), selecting by accuracy on `val`.
 ///
-/// Mini-batches are shuffled from the config's seed. After each epoch the
+/// Mini-batches are drawn pass by pass, each pass shuffled from the config's seed. After each epoch the
 /// validation accuracy is measured; the best weights are kept and restored at
 /// the end, and training stops after `patience` epochs without improvement.
 /// A NaN, infinite or exploding loss ends training with [`StopReason::Diverged`].
@@ -124,12 +128,19 @@ pub fn fit(
     };
     let mut first_loss: Option<f32> = None;
     let mut order: Vec<u32> = (0..n as u32).collect();
+    let mut cursor = n; // a pass starts (with a fresh shuffle) whenever the order is used up
+    let steps_per_epoch = n.div_ceil(batch).max(cfg.min_steps_per_epoch);
     let mut since_best = 0;
     'epochs: for epoch in 1..=cfg.max_epochs {
-        order.shuffle(&mut rng);
         let mut loss_sum = 0.0f64;
         let mut batches = 0usize;
-        for chunk in order.chunks(batch) {
+        for _ in 0..steps_per_epoch {
+            if cursor >= n {
+                order.shuffle(&mut rng);
+                cursor = 0;
+            }
+            let chunk = &order[cursor..(cursor + batch).min(n)];
+            cursor += chunk.len();
             let idx = Tensor::from_slice(chunk, chunk.len(), device)?;
             let logits = model
                 .network
@@ -212,4 +223,101 @@ pub fn accuracy(model: &PreparedModel, data: (&Tensor, &Tensor)) -> Result<f64> 
         correct += hits.to_scalar::<f32>()? as f64;
     }
     Ok(correct / n as f64)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::data::splits::{budget_subset, split_classes};
+    use crate::data::{mnist1d, Dataset};
+    use crate::model::ModelSpec;
+    use crate::train::{prepare, Strategy};
+    use candle_core::Device;
+
+    fn tensors(ds: &Dataset) -> (Tensor, Tensor) {
+        ds.to_tensors(&Device::Cpu).unwrap()
+    }
+
+    fn config(learning_rate: f64) -> FitConfig {
+        FitConfig {
+            learning_rate,
+            weight_decay: 0.0,
+            batch_size: 32,
+            max_epochs: 15,
+            min_steps_per_epoch: 10,
+            patience: 15,
+            target_accuracy: 0.5,
+            seed: 1,
+        }
+    }
+
+    /// 5 classes, 60 labelled examples each; chance is 20%.
+    fn small_task() -> ((Tensor, Tensor), (Tensor, Tensor)) {
+        let ds = mnist1d::generate(200, 5, &mnist1d::Params::default());
+        let split = split_classes(&ds, &[5, 6, 7, 8, 9], 40, 0).unwrap();
+        let train = budget_subset(&split.train, 60, 0).unwrap();
+        (tensors(&train), tensors(&split.val))
+    }
+
+    #[test]
+    fn short_training_beats_chance_and_keeps_the_best_weights() {
+        let (train, val) = small_task();
+        let model = prepare(
+            &ModelSpec::Cnn { channels: 16 },
+            40,
+            5,
+            Strategy::Scratch,
+            0,
+            None,
+            &Device::Cpu,
+        )
+        .unwrap();
+        let out = fit(
+            &model,
+            (&train.0, &train.1),
+            (&val.0, &val.1),
+            &config(3e-3),
+            &Stopwatch::start(),
+        )
+        .unwrap();
+        assert!(
+            out.best_val_accuracy > 0.5,
+            "validation accuracy {}",
+            out.best_val_accuracy
+        );
+        // The weights left in the model are the best epoch's.
+        let acc = accuracy(&model, (&val.0, &val.1)).unwrap();
+        assert_eq!(acc, out.best_val_accuracy);
+        assert_eq!(out.curve.len(), out.epochs_run);
+        assert!(out.time_to_target_s.is_some());
+        let first_loss = out.curve[0].train_loss;
+        assert!(
+            out.curve.iter().any(|p| p.train_loss < first_loss * 0.8),
+            "loss never fell"
+        );
+    }
+
+    #[test]
+    fn exploding_loss_ends_the_run_as_diverged() {
+        let (train, val) = small_task();
+        let model = prepare(
+            &ModelSpec::Mlp { hidden: 64, depth: 2 },
+            40,
+            5,
+            Strategy::Scratch,
+            0,
+            None,
+            &Device::Cpu,
+        )
+        .unwrap();
+        let out = fit(
+            &model,
+            (&train.0, &train.1),
+            (&val.0, &val.1),
+            &config(1e4),
+            &Stopwatch::start(),
+        )
+        .unwrap();
+        assert!(matches!(out.stop, StopReason::Diverged { .. }), "{:?}", out.stop);
+    }
 }

@@ -118,3 +118,55 @@ pub fn prepare(
         trainable_params,
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::checkpoint::tests_support::save_for_test;
+    use candle_core::Tensor;
+
+    /// Probing must compute no gradient for the backbone at all; fine-tuning
+    /// must reach every parameter tensor with a non-zero gradient.
+    #[test]
+    fn probe_freezes_backbone_finetune_trains_everything() {
+        let dir = tempfile::tempdir().unwrap();
+        let spec = ModelSpec::Cnn { channels: 4 };
+        let weights = save_for_test(dir.path(), &spec);
+        let x = Tensor::randn(0f32, 1.0, (8, 40), &Device::Cpu).unwrap();
+        let y = Tensor::from_slice(&[0u32, 1, 2, 0, 1, 2, 0, 1], 8, &Device::Cpu).unwrap();
+        for strategy in Strategy::ALL {
+            let m = prepare(&spec, 40, 3, strategy, 0, Some(&weights), &Device::Cpu).unwrap();
+            let loss = candle_nn::loss::cross_entropy(&m.network.forward(&x, m.freeze_backbone).unwrap(), &y).unwrap();
+            let grads = loss.backward().unwrap();
+            let vars = m.varmap.data().lock().unwrap();
+            for (name, var) in vars.iter() {
+                let g = grads.get(var.as_tensor());
+                let in_head = name.starts_with("head.");
+                if strategy == Strategy::Probe && !in_head {
+                    assert!(g.is_none(), "{strategy}: backbone tensor {name} got a gradient");
+                } else {
+                    let g = g.unwrap_or_else(|| panic!("{strategy}: {name} got no gradient"));
+                    let norm = g.sqr().unwrap().sum_all().unwrap().to_scalar::<f32>().unwrap();
+                    assert!(norm > 0.0, "{strategy}: {name} has a zero gradient");
+                }
+            }
+            let head: usize = vars
+                .iter()
+                .filter(|(n, _)| n.starts_with("head."))
+                .map(|(_, v)| v.elem_count())
+                .sum();
+            match strategy {
+                Strategy::Probe => assert_eq!(m.trainable_params, head),
+                _ => assert_eq!(m.trainable_params, m.total_params),
+            }
+        }
+    }
+
+    #[test]
+    fn reuse_without_checkpoint_is_an_error() {
+        let err = prepare(&ModelSpec::default(), 40, 5, Strategy::Finetune, 0, None, &Device::Cpu)
+            .err()
+            .unwrap();
+        assert!(err.to_string().contains("checkpoint"), "{err}");
+    }
+}
