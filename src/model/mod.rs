@@ -49,8 +49,8 @@ impl ModelSpec {
     /// A short human-readable description, e.g. `cnn (32 channels)`.
     pub fn describe(&self) -> String {
         match self {
-            ModelSpec::Mlp { hidden, depth } => format!("mlp ({depth} x {hidden} hidden)"),
-            ModelSpec::Cnn { channels } => format!("1-D cnn (3 conv layers, {channels} channels)"),
+            ModelSpec::Mlp { hidden, depth } => format!("MLP ({depth} hidden layers of {hidden})"),
+            ModelSpec::Cnn { channels } => format!("1-D CNN (3 conv layers, {channels} channels)"),
         }
     }
 }

@@ -151,7 +151,7 @@ impl Default for TrainSpec {
     fn default() -> Self {
         TrainSpec {
             strategies: vec![Strategy::Scratch, Strategy::Finetune, Strategy::Probe],
-            budgets_per_class: vec![5, 10, 25, 50, 100, 250],
+            budgets_per_class: vec![5, 10, 25, 50, 100, 250, 500, 1000],
             seeds: vec![0, 1, 2],
             max_epochs: 100,
             min_steps_per_epoch: 20,

@@ -1,0 +1,59 @@
+//! Speed of the pieces a sweep spends its time in: generating MNIST-1D, and
+//! one epoch of the real training loop for each architecture and strategy.
+//! Run with `cargo bench --bench training`.
+
+use candle_core::Device;
+use criterion::{criterion_group, criterion_main, Criterion};
+use reuse_bench::data::splits::{budget_subset, transfer_task};
+use reuse_bench::data::{mnist1d, Dataset};
+use reuse_bench::measure::stopwatch::Stopwatch;
+use reuse_bench::model::ModelSpec;
+use reuse_bench::suite::TaskSpec;
+use reuse_bench::train::{fit, prepare, FitConfig, Strategy};
+use std::hint::black_box;
+
+/// The product trains with mimalloc; so must its benchmark.
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
+fn generation(c: &mut Criterion) {
+    c.bench_function("mnist1d/generate 4000 per class", |b| {
+        b.iter(|| black_box(mnist1d::generate(4000, 42, &mnist1d::Params::default())))
+    });
+}
+
+fn one_epoch(c: &mut Criterion) {
+    let task = transfer_task(&TaskSpec::default()).unwrap();
+    let train: Dataset = budget_subset(&task.target.train, 250, 0).unwrap();
+    let (x, y) = train.to_tensors(&Device::Cpu).unwrap();
+    let (vx, vy) = task.target.val.to_tensors(&Device::Cpu).unwrap();
+    let cfg = FitConfig {
+        learning_rate: 1e-3,
+        weight_decay: 1e-2,
+        batch_size: 32,
+        max_epochs: 1,
+        min_steps_per_epoch: 1,
+        patience: 1,
+        target_accuracy: 1.0,
+        seed: 0,
+    };
+    let mut group = c.benchmark_group("fit/1 epoch, 1250 examples, batch 32");
+    group.sample_size(20);
+    for (label, spec) in [("cnn", ModelSpec::Cnn { channels: 32 }), ("mlp", ModelSpec::Mlp { hidden: 256, depth: 2 })] {
+        for strategy in [Strategy::Scratch, Strategy::Probe] {
+            // Probing needs no checkpoint to measure its speed: freezing is what differs.
+            let model = prepare(&spec, 40, 5, Strategy::Scratch, 0, None, &Device::Cpu).unwrap();
+            let model = reuse_bench::train::PreparedModel {
+                freeze_backbone: strategy.freezes_backbone(),
+                ..model
+            };
+            group.bench_function(format!("{label}/{strategy}"), |b| {
+                b.iter(|| black_box(fit(&model, (&x, &y), (&vx, &vy), &cfg, &Stopwatch::start()).unwrap()))
+            });
+        }
+    }
+    group.finish();
+}
+
+criterion_group!(benches, generation, one_epoch);
+criterion_main!(benches);
