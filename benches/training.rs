@@ -39,7 +39,10 @@ fn one_epoch(c: &mut Criterion) {
     };
     let mut group = c.benchmark_group("fit/1 epoch, 1250 examples, batch 32");
     group.sample_size(20);
-    for (label, spec) in [("cnn", ModelSpec::Cnn { channels: 32 }), ("mlp", ModelSpec::Mlp { hidden: 256, depth: 2 })] {
+    for (label, spec) in [
+        ("cnn", ModelSpec::Cnn { channels: 32 }),
+        ("mlp", ModelSpec::Mlp { hidden: 256, depth: 2 }),
+    ] {
         for strategy in [Strategy::Scratch, Strategy::Probe] {
             // Probing needs no checkpoint to measure its speed: freezing is what differs.
             let model = prepare(&spec, 40, 5, Strategy::Scratch, 0, None, &Device::Cpu).unwrap();

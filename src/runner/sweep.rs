@@ -67,8 +67,7 @@ pub fn run_sweep(opts: &SweepOptions) -> Result<Results> {
     let matrix = run_matrix(suite);
     bar.disable_steady_tick();
     bar.set_length(matrix.len() as u64);
-    bar.set_position(0);
-    bar.reset_eta();
+    bar.reset(); // position, ETA and elapsed count from the first run, not from pretraining
     bar.set_style(
         ProgressStyle::with_template("{bar:30.cyan/blue} {pos}/{len} runs  {elapsed} elapsed, ETA {eta}  {msg}")
             .expect("valid template")
