@@ -79,6 +79,13 @@ struct RunArgs {
     /// Never draw the progress bar (it is only drawn on a terminal anyway).
     #[arg(long)]
     no_progress: bool,
+    /// Price the measured times on this catalog instance instead of the suite's `cost.instance`
+    /// (e.g. aws/g5.xlarge, azure/Standard_D2s_v5).
+    #[arg(long, value_name = "PROVIDER/NAME")]
+    instance: Option<String>,
+    /// A price catalog CSV of your own (same columns as src/cost/prices.csv).
+    #[arg(long, value_name = "FILE")]
+    catalog: Option<PathBuf>,
 }
 
 #[derive(Args, Debug)]
@@ -110,7 +117,19 @@ pub fn main() -> Result<ExitCode> {
 }
 
 fn run(args: RunArgs) -> Result<ExitCode> {
-    let suite = args.suite.load()?;
+    let mut suite = args.suite.load()?;
+    if let Some(instance) = &args.instance {
+        suite.cost.instance = instance.clone();
+    }
+    if let Some(catalog) = &args.catalog {
+        suite.cost.catalog = Some(catalog.clone());
+    }
+    suite
+        .cost
+        .validate()
+        .map_err(anyhow::Error::msg)
+        .context("--instance")?;
+    let catalog = suite.cost.load_catalog()?;
     let out_dir = args.out.clone().unwrap_or_else(|| report::default_out_dir(&suite));
     reuse_bench::device::open(&args.suite.device)?;
     let opts = SweepOptions {
@@ -120,6 +139,7 @@ fn run(args: RunArgs) -> Result<ExitCode> {
         worker: WorkerCommand::current()?,
         progress: !args.no_progress && std::io::stderr().is_terminal(),
         command: std::env::args().collect(),
+        catalog,
         suite,
     };
     let runs = reuse_bench::runner::run_matrix(&opts.suite).len();
@@ -129,6 +149,7 @@ fn run(args: RunArgs) -> Result<ExitCode> {
         out_dir.display()
     );
     let results = runner::run_sweep(&opts).with_context(|| format!("suite '{}' did not finish", opts.suite.name))?;
+    println!("{}\n", results.verdict.headline);
     println!("{}", report::accuracy_table(&results));
     println!("report: {}", out_dir.join("summary.md").display());
     let failed = results.runs.iter().filter(|r| r.status == RunStatus::Failed).count();

@@ -9,9 +9,11 @@
 //! edge over this library so that tests and benches reach the same code.
 
 pub mod analysis;
+pub mod cost;
 pub mod data;
 pub mod device;
 pub mod error;
+pub mod fmt;
 pub mod fsio;
 pub mod measure;
 pub mod model;

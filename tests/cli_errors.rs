@@ -57,3 +57,37 @@ fn help_and_suites_list() {
     let text = String::from_utf8_lossy(&suites.stdout);
     assert!(text.contains("mnist1d") && text.contains("mnist1d-mlp"), "{text}");
 }
+
+#[test]
+fn unknown_instance_is_refused_before_any_run() {
+    let fx = Fixture::new();
+    let out = fx.run(&["run", "--quick", "--instance", "aws/nope.large", "--out", "r"]);
+    expect_code(&out, 1);
+    let err = stderr(&out);
+    assert!(
+        err.contains("aws/nope.large") && err.contains("gcp/e2-standard-2"),
+        "{err}"
+    );
+    assert!(!fx.path("r").exists(), "a refused run created its report folder");
+    let out = fx.run(&["run", "--quick", "--instance", "nonsense"]);
+    expect_code(&out, 1);
+    assert!(stderr(&out).contains("provider/instance"), "{}", stderr(&out));
+}
+
+#[test]
+fn custom_catalog_errors_name_the_file_and_line() {
+    let fx = Fixture::new();
+    std::fs::write(
+        fx.path("prices.csv"),
+        "provider,instance,vcpu,memory_gib,gpu_model,gpu_count,region,on_demand_usd_per_hour,spot_usd_per_hour,source,price_date\n\
+         acme,box,2,4,,0,here,0.1,,,2026-01-01\n",
+    )
+    .unwrap();
+    let out = fx.run(&["run", "--quick", "--catalog", "prices.csv", "--instance", "acme/box"]);
+    expect_code(&out, 1);
+    let err = stderr(&out);
+    assert!(
+        err.contains("prices.csv") && err.contains("line 2") && err.contains("source"),
+        "{err}"
+    );
+}

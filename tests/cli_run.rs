@@ -120,6 +120,36 @@ fn quick_run_writes_sane_reports_and_repeats_exactly() {
         "finetune does not beat scratch at {small} per class"
     );
 
+    // Every completed run is priced; the verdict, cost assumptions and intervals are there.
+    for r in runs {
+        let c = &r["cost"];
+        let total = c["total_usd"].as_f64().unwrap();
+        let parts: f64 = ["compute_usd", "labels_usd", "model_usd", "pretraining_usd"]
+            .iter()
+            .map(|k| c[k].as_f64().unwrap())
+            .sum();
+        assert!((total - parts).abs() < 1e-12 && total > 0.0, "{c}");
+        assert!(c["energy"]["kwh"].as_f64().unwrap() > 0.0 && c["energy"]["carbon_kg"].as_f64().unwrap() > 0.0);
+        let examples = r["metrics"]["train_examples"].as_f64().unwrap();
+        let per_label = results["cost"]["usd_per_label"].as_f64().unwrap();
+        assert!((c["labels_usd"].as_f64().unwrap() - examples * per_label).abs() < 1e-9);
+    }
+    let cost = &results["cost"];
+    assert!(cost["instance"]["source"].as_str().unwrap().starts_with("http"));
+    assert!(["rapl", "model", "mixed"].contains(&cost["energy_method"].as_str().unwrap()));
+    let verdict = &results["verdict"];
+    assert!(!verdict["headline"].as_str().unwrap().is_empty());
+    assert!(!verdict["reasons"].as_array().unwrap().is_empty());
+    for a in aggs.iter().filter(|a| a["completed"].as_u64().unwrap() >= 2) {
+        let (lo, hi) = (
+            a["test_accuracy"]["ci95"][0].as_f64().unwrap(),
+            a["test_accuracy"]["ci95"][1].as_f64().unwrap(),
+        );
+        let mean = a["test_accuracy"]["mean"].as_f64().unwrap();
+        assert!((0.0..=mean).contains(&lo) && (mean..=1.0).contains(&hi), "{a}");
+        assert!(a["total_usd"]["mean"].as_f64().unwrap() > 0.0);
+    }
+
     // The other files agree with results.json.
     let csv = std::fs::read_to_string(fx.path("r1/runs.csv")).unwrap();
     assert_eq!(csv.lines().count(), expected_runs + 1);
@@ -134,6 +164,14 @@ fn quick_run_writes_sane_reports_and_repeats_exactly() {
     assert!(lines.iter().zip(runs).all(|(l, r)| l["run_id"] == r["run_id"]));
     let summary = std::fs::read_to_string(fx.path("r1/summary.md")).unwrap();
     assert!(summary.contains("## Test accuracy by label budget") && summary.contains("| probe |"));
+    assert!(summary.starts_with("# reuse-bench: mnist1d-quick"));
+    let verdict_at = summary.find("## Verdict").unwrap();
+    assert!(
+        verdict_at < summary.find("## Test accuracy").unwrap(),
+        "the verdict comes first"
+    );
+    assert!(summary.contains(verdict["headline"].as_str().unwrap()));
+    assert!(summary.contains("## Cost, energy and carbon per strategy") && summary.contains("## Cost assumptions"));
     let saved_suite = std::fs::read_to_string(fx.path("r1/suite.toml")).unwrap();
     assert!(saved_suite.contains("name = \"mnist1d-quick\""));
 

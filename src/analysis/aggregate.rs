@@ -2,6 +2,7 @@
 //! failed runs counted beside them, never averaged in.
 
 use super::Summary;
+use crate::cost::RunCost;
 use crate::runner::{RunRecord, RunStatus};
 use crate::suite::Suite;
 use crate::train::Strategy;
@@ -38,6 +39,20 @@ pub struct Aggregate {
     pub time_to_target_s: Option<Summary>,
     /// Trainable parameters (the same in every run of the cell).
     pub trainable_params: Option<usize>,
+    /// Energy per run, kWh (RAPL or model, see the cost assumptions).
+    pub energy_kwh: Option<Summary>,
+    /// Carbon per run, kg CO2e.
+    pub carbon_kg: Option<Summary>,
+    /// Compute cost per run, USD.
+    pub compute_usd: Option<Summary>,
+    /// Label cost per run, USD (the same for every run of the cell).
+    pub labels_usd: Option<Summary>,
+    /// The pretrained model's fees per run, USD.
+    pub model_usd: Option<Summary>,
+    /// Amortised in-house pretraining per run, USD.
+    pub pretraining_usd: Option<Summary>,
+    /// Total cost per run, USD: compute + labels + model + pretraining.
+    pub total_usd: Option<Summary>,
 }
 
 /// One aggregate per (budget, strategy) of the suite, in suite order.
@@ -55,10 +70,20 @@ pub fn aggregate(suite: &Suite, runs: &[RunRecord]) -> Vec<Aggregate> {
                 .filter_map(|r| r.metrics.as_ref())
                 .collect();
             let count = |s: RunStatus| cell.iter().filter(|r| r.status == s).count();
+            // Every figure here is non-negative; accuracy is also at most 1.
             let of = |f: &dyn Fn(&crate::runner::RunMetrics) -> Option<f64>| {
                 Summary::of(&done.iter().filter_map(|m| f(m)).collect::<Vec<_>>())
+                    .map(|s| s.clipped(0.0, f64::INFINITY))
             };
             let ttt: Vec<f64> = done.iter().filter_map(|m| m.time_to_target_s).collect();
+            let costs: Vec<RunCost> = cell
+                .iter()
+                .filter(|r| r.status == RunStatus::Completed)
+                .filter_map(|r| r.cost)
+                .collect();
+            let cost = |f: &dyn Fn(&RunCost) -> f64| {
+                Summary::of(&costs.iter().map(f).collect::<Vec<_>>()).map(|s| s.clipped(0.0, f64::INFINITY))
+            };
             out.push(Aggregate {
                 strategy,
                 budget_per_class: budget,
@@ -67,17 +92,54 @@ pub fn aggregate(suite: &Suite, runs: &[RunRecord]) -> Vec<Aggregate> {
                 completed: done.len(),
                 diverged: count(RunStatus::Diverged),
                 failed: count(RunStatus::Failed),
-                test_accuracy: of(&|m| m.test_accuracy),
+                test_accuracy: of(&|m| m.test_accuracy).map(|s| s.clipped(0.0, 1.0)),
                 wall_s: of(&|m| Some(m.wall_s)),
                 cpu_s: of(&|m| Some(m.cpu_s())),
                 peak_rss_mib: of(&|m| Some(m.peak_rss_bytes as f64 / (1u64 << 20) as f64)),
                 reached_target: ttt.len(),
-                time_to_target_s: Summary::of(&ttt),
+                time_to_target_s: Summary::of(&ttt).map(|s| s.clipped(0.0, f64::INFINITY)),
                 trainable_params: cell.iter().find_map(|r| r.metrics.as_ref().map(|m| m.trainable_params)),
+                energy_kwh: cost(&|c| c.energy.kwh),
+                carbon_kg: cost(&|c| c.energy.carbon_kg),
+                compute_usd: cost(&|c| c.compute_usd),
+                labels_usd: cost(&|c| c.labels_usd),
+                model_usd: cost(&|c| c.model_usd),
+                pretraining_usd: cost(&|c| c.pretraining_usd),
+                total_usd: cost(&|c| c.total_usd),
             });
         }
     }
     out
+}
+
+#[cfg(test)]
+impl Aggregate {
+    /// A cell of completed runs with the given test accuracies and no costs.
+    pub(crate) fn for_test(strategy: Strategy, budget_per_class: usize, accuracies: &[f64]) -> Aggregate {
+        Aggregate {
+            strategy,
+            budget_per_class,
+            train_examples: budget_per_class * 5,
+            runs: accuracies.len(),
+            completed: accuracies.len(),
+            diverged: 0,
+            failed: 0,
+            test_accuracy: Summary::of(accuracies),
+            wall_s: None,
+            cpu_s: None,
+            peak_rss_mib: None,
+            reached_target: 0,
+            time_to_target_s: None,
+            trainable_params: None,
+            energy_kwh: None,
+            carbon_kg: None,
+            compute_usd: None,
+            labels_usd: None,
+            model_usd: None,
+            pretraining_usd: None,
+            total_usd: None,
+        }
+    }
 }
 
 #[cfg(test)]
@@ -109,11 +171,13 @@ mod tests {
                 cpu_user_s: 1.0,
                 cpu_system_s: 0.5,
                 peak_rss_bytes: 64 << 20,
+                rapl_energy_j: None,
                 total_params: 10,
                 trainable_params: 10,
                 curve: vec![],
             }),
             timeline: vec![],
+            cost: None,
         }
     }
 

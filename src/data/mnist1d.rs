@@ -254,7 +254,7 @@ mod tests {
 
     /// Compares our samples with statistics of the reference implementation
     /// (mnist1d 0.0.2.post1, 2,000 examples per class, produced by
-    /// `scripts/mnist1d_reference_stats.py`). The two use different random
+    /// `tests/data/mnist1d_reference_stats.py`). The two use different random
     /// generators, so only distributions can agree: per-position class means
     /// have a standard error near 0.025, which sets the tolerances.
     #[test]

@@ -6,5 +6,6 @@
 
 pub mod machine;
 pub mod process;
+pub mod rapl;
 pub mod sampler;
 pub mod stopwatch;

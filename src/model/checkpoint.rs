@@ -81,6 +81,8 @@ pub struct ModelCard {
     pub cpu_s: f64,
     /// Peak resident memory of the pretraining process.
     pub peak_rss_bytes: u64,
+    /// Package energy of the pretraining from RAPL counters, where readable.
+    pub rapl_energy_j: Option<f64>,
     /// Parameters in the saved network.
     pub total_params: usize,
     /// Size of `model.safetensors`.
@@ -219,29 +221,9 @@ pub(crate) mod tests_support {
         candle_core::safetensors::save(&tensors, &path).unwrap();
         path
     }
-}
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::model::{init::seeded_init, Network};
-    use candle_core::DType;
-    use candle_nn::VarBuilder;
-
-    fn build(spec: &ModelSpec, classes: usize, seed: u64) -> (VarMap, Network) {
-        let vm = VarMap::new();
-        let net = Network::new(
-            spec,
-            40,
-            classes,
-            VarBuilder::from_varmap(&vm, DType::F32, &Device::Cpu),
-        )
-        .unwrap();
-        seeded_init(&vm, seed).unwrap();
-        (vm, net)
-    }
-
-    fn card() -> ModelCard {
+    /// A plausible model card.
+    pub(crate) fn card() -> ModelCard {
         ModelCard {
             schema_version: CARD_SCHEMA_VERSION,
             tool_version: crate::TOOL_VERSION.into(),
@@ -259,10 +241,33 @@ mod tests {
             wall_s: 1.0,
             cpu_s: 1.0,
             peak_rss_bytes: 1,
+            rapl_energy_j: None,
             total_params: 1,
             checkpoint_bytes: 0,
             machine: Machine::default(),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::tests_support::card;
+    use super::*;
+    use crate::model::{init::seeded_init, Network};
+    use candle_core::DType;
+    use candle_nn::VarBuilder;
+
+    fn build(spec: &ModelSpec, classes: usize, seed: u64) -> (VarMap, Network) {
+        let vm = VarMap::new();
+        let net = Network::new(
+            spec,
+            40,
+            classes,
+            VarBuilder::from_varmap(&vm, DType::F32, &Device::Cpu),
+        )
+        .unwrap();
+        seeded_init(&vm, seed).unwrap();
+        (vm, net)
     }
 
     #[test]

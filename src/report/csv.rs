@@ -1,6 +1,7 @@
 //! `runs.csv`: one row per run, flat, for spreadsheets and dataframes.
 
 use super::{Exporter, Results};
+use crate::cost::EnergySource;
 use crate::runner::RunRecord;
 use crate::{Error, Result};
 use serde::Serialize;
@@ -34,12 +35,22 @@ struct Row<'a> {
     peak_rss_bytes: Option<u64>,
     total_params: Option<usize>,
     trainable_params: Option<usize>,
+    rapl_energy_j: Option<f64>,
+    energy_kwh: Option<f64>,
+    energy_source: Option<&'static str>,
+    carbon_kg: Option<f64>,
+    compute_usd: Option<f64>,
+    labels_usd: Option<f64>,
+    model_usd: Option<f64>,
+    pretraining_usd: Option<f64>,
+    total_usd: Option<f64>,
     message: &'a str,
 }
 
 impl<'a> Row<'a> {
     fn of(r: &'a RunRecord) -> Self {
         let m = r.metrics.as_ref();
+        let c = r.cost.as_ref();
         Row {
             run_id: &r.run_id,
             strategy: r.strategy.name(),
@@ -67,6 +78,18 @@ impl<'a> Row<'a> {
             peak_rss_bytes: m.map(|m| m.peak_rss_bytes),
             total_params: m.map(|m| m.total_params),
             trainable_params: m.map(|m| m.trainable_params),
+            rapl_energy_j: m.and_then(|m| m.rapl_energy_j),
+            energy_kwh: c.map(|c| c.energy.kwh),
+            energy_source: c.map(|c| match c.energy.source {
+                EnergySource::Rapl => "rapl",
+                EnergySource::Model => "model",
+            }),
+            carbon_kg: c.map(|c| c.energy.carbon_kg),
+            compute_usd: c.map(|c| c.compute_usd),
+            labels_usd: c.map(|c| c.labels_usd),
+            model_usd: c.map(|c| c.model_usd),
+            pretraining_usd: c.map(|c| c.pretraining_usd),
+            total_usd: c.map(|c| c.total_usd),
             message: r.message.as_deref().unwrap_or(""),
         }
     }

@@ -8,7 +8,8 @@ mod csv;
 mod json;
 mod markdown;
 
-use crate::analysis::Aggregate;
+use crate::analysis::{Aggregate, BreakEven, LabelsToTarget, Verdict};
+use crate::cost::CostAssumptions;
 use crate::measure::machine::Machine;
 use crate::runner::pretrain::Pretrained;
 use crate::runner::RunRecord;
@@ -43,8 +44,16 @@ pub struct Results {
     pub pretrained: Option<Pretrained>,
     /// Every run, in the order run.
     pub runs: Vec<RunRecord>,
-    /// Per (strategy, budget) summaries over seeds.
+    /// Per (strategy, budget) summaries over seeds, with 95% intervals and costs.
     pub aggregates: Vec<Aggregate>,
+    /// The assumptions every cost, energy and carbon figure was computed with.
+    pub cost: CostAssumptions,
+    /// Labels each strategy needs to reach the target.
+    pub labels_to_target: Vec<LabelsToTarget>,
+    /// Where scratch comes within the tolerance of the best reuse strategy.
+    pub break_even: Option<BreakEven>,
+    /// The decision, its reasons and what would change it.
+    pub verdict: Verdict,
     /// Wall seconds of the whole sweep, pretraining included when it ran.
     pub sweep_wall_s: f64,
 }
@@ -111,11 +120,6 @@ pub fn append_run(dir: &Path, run: &RunRecord) -> Result<()> {
 /// Saves the suite as run beside the results.
 pub fn write_suite(dir: &Path, suite: &Suite) -> Result<()> {
     fsio::write_atomic(&dir.join(SUITE_FILE), suite.to_toml().as_bytes())
-}
-
-/// Formats a 0-1 fraction as a percentage with one decimal.
-fn pct(v: f64) -> String {
-    format!("{:.1}%", v * 100.0)
 }
 
 #[cfg(test)]

@@ -1,6 +1,7 @@
 //! The record of one run, as stored in `runs.jsonl` and `results.json`.
 
 use super::RunSpec;
+use crate::cost::RunCost;
 use crate::measure::sampler::ResourceSample;
 use crate::measure::stopwatch::Phases;
 use crate::train::{CurvePoint, Strategy};
@@ -48,6 +49,9 @@ pub struct RunMetrics {
     pub cpu_system_s: f64,
     /// Peak resident memory of the worker process.
     pub peak_rss_bytes: u64,
+    /// Package energy over the run from RAPL counters, where readable (whole
+    /// socket: includes anything else the machine ran meanwhile).
+    pub rapl_energy_j: Option<f64>,
     /// Scalar parameters in the network.
     pub total_params: usize,
     /// Scalar parameters that trained.
@@ -84,6 +88,10 @@ pub struct RunRecord {
     pub metrics: Option<RunMetrics>,
     /// RSS and CPU of the worker, sampled by the parent.
     pub timeline: Vec<ResourceSample>,
+    /// Energy, carbon and money, priced after the sweep (absent in `runs.jsonl`,
+    /// which is written before pricing, and for runs that did not complete).
+    #[serde(default)]
+    pub cost: Option<RunCost>,
 }
 
 impl RunRecord {

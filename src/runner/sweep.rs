@@ -6,7 +6,8 @@ use super::matrix::run_matrix;
 use super::pretrain::{self, Pretrained};
 use super::record::{RunRecord, RunStatus};
 use super::spawn::WorkerCommand;
-use crate::analysis::aggregate;
+use crate::analysis::analyse;
+use crate::cost::{Catalog, CostAssumptions};
 use crate::measure::machine::Machine;
 use crate::measure::stopwatch::Stopwatch;
 use crate::report::{self, Results};
@@ -32,12 +33,16 @@ pub struct SweepOptions {
     pub progress: bool,
     /// The command line, recorded in the results.
     pub command: Vec<String>,
+    /// The price catalog (built-in, or the user's).
+    pub catalog: Catalog,
 }
 
 /// Runs the whole sweep and writes every report file into `out_dir`.
 pub fn run_sweep(opts: &SweepOptions) -> Result<Results> {
     let clock = Stopwatch::start();
     let suite = &opts.suite;
+    // Fail on a bad instance or price before spending time on runs.
+    CostAssumptions::resolve(&suite.cost, &opts.catalog, None)?;
     report::prepare_out_dir(&opts.out_dir)?;
     report::write_suite(&opts.out_dir, suite)?;
 
@@ -105,6 +110,7 @@ pub fn run_sweep(opts: &SweepOptions) -> Result<Results> {
             process_wall_s: result.process_wall_s,
             metrics,
             timeline: result.timeline,
+            cost: None,
         };
         if record.status != RunStatus::Completed {
             say(&format!(
@@ -120,12 +126,17 @@ pub fn run_sweep(opts: &SweepOptions) -> Result<Results> {
     }
     bar.finish_and_clear();
 
+    let analysis = analyse(suite, &mut runs, pretrained.as_ref().map(|p| &p.card), &opts.catalog)?;
     let results = Results {
         schema_version: report::SCHEMA_VERSION,
         tool_version: crate::TOOL_VERSION.to_string(),
         created_at: chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
         command: opts.command.clone(),
-        aggregates: aggregate(suite, &runs),
+        aggregates: analysis.aggregates,
+        cost: analysis.cost,
+        labels_to_target: analysis.labels_to_target,
+        break_even: analysis.break_even,
+        verdict: analysis.verdict,
         suite: suite.clone(),
         machine: Machine::current(&opts.device),
         pretrained,

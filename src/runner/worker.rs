@@ -11,6 +11,7 @@ use crate::data::splits::{budget_subset, transfer_task, ClassSplit};
 use crate::data::Dataset;
 use crate::measure::machine::Machine;
 use crate::measure::process;
+use crate::measure::rapl::EnergyMeter;
 use crate::measure::stopwatch::{Phases, Stopwatch};
 use crate::model::checkpoint::{self, ModelCard, PretrainRecipe, CARD_SCHEMA_VERSION};
 use crate::suite::Suite;
@@ -128,6 +129,7 @@ fn train_and_test(
 
 fn run(suite: &Suite, spec: &RunSpec, checkpoint: Option<&Path>, device: &Device) -> Result<JobOutput> {
     let clock = Stopwatch::start();
+    let energy = EnergyMeter::start();
     let (data, data_s) = Stopwatch::time(|| -> Result<(Tensors, Dataset)> {
         let task = transfer_task(&suite.task)?;
         let subset = budget_subset(&task.target.train, spec.budget_per_class, spec.seed)?;
@@ -177,6 +179,7 @@ fn run(suite: &Suite, spec: &RunSpec, checkpoint: Option<&Path>, device: &Device
             cpu_user_s: usage.cpu_user_s,
             cpu_system_s: usage.cpu_system_s,
             peak_rss_bytes: usage.peak_rss_bytes,
+            rapl_energy_j: energy.and_then(|e| e.joules()),
             total_params: trained.model.total_params,
             trainable_params: trained.model.trainable_params,
             curve: fit.curve,
@@ -187,6 +190,7 @@ fn run(suite: &Suite, spec: &RunSpec, checkpoint: Option<&Path>, device: &Device
 fn pretrain(suite: &Suite, out_dir: &Path, device_name: &str) -> Result<JobOutput> {
     let device = device::open(device_name)?;
     let clock = Stopwatch::start();
+    let energy = EnergyMeter::start();
     let (data, data_s) = Stopwatch::time(|| -> Result<(Tensors, usize)> {
         let task = transfer_task(&suite.task)?;
         let source = task.source;
@@ -227,6 +231,7 @@ fn pretrain(suite: &Suite, out_dir: &Path, device_name: &str) -> Result<JobOutpu
         wall_s: clock.elapsed_s(),
         cpu_s: usage.cpu_s(),
         peak_rss_bytes: usage.peak_rss_bytes,
+        rapl_energy_j: energy.and_then(|e| e.joules()),
         total_params: trained.model.total_params,
         checkpoint_bytes: 0,
         machine: Machine::current(device_name),

@@ -1,10 +1,10 @@
 //! The suites shipped inside the binary, so the default benchmark runs offline
-//! on a fresh machine. Their TOML lives in `suites/` at the crate root.
+//! on a fresh machine. Their TOML lives in `builtin/` beside this file.
 
 /// Built-in suites: name and TOML text. The first is the default.
 pub const BUILTIN_SUITES: &[(&str, &str)] = &[
-    ("mnist1d", include_str!("../../suites/mnist1d.toml")),
-    ("mnist1d-mlp", include_str!("../../suites/mnist1d-mlp.toml")),
+    ("mnist1d", include_str!("builtin/mnist1d.toml")),
+    ("mnist1d-mlp", include_str!("builtin/mnist1d-mlp.toml")),
 ];
 
 /// The TOML of the built-in suite `name`, if there is one.

@@ -10,6 +10,7 @@ mod builtin;
 
 pub use builtin::{builtin, BUILTIN_SUITES};
 
+use crate::cost::CostSpec;
 use crate::model::ModelSpec;
 use crate::train::Strategy;
 use crate::{fsio, Error, Result};
@@ -39,6 +40,9 @@ pub struct Suite {
     /// The sweep and its training budget.
     #[serde(default)]
     pub train: TrainSpec,
+    /// Prices, energy constants, the label budget and the pretrained model's terms.
+    #[serde(default)]
+    pub cost: CostSpec,
 }
 
 /// The datasets reuse-bench can build.
@@ -312,7 +316,7 @@ impl Suite {
         if source_train < 1 {
             return Err("task.samples_per_class leaves no source training examples".into());
         }
-        Ok(())
+        self.cost.validate()
     }
 
     /// The suite shrunk to a smoke test: the smallest and largest budgets,

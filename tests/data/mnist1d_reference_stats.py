@@ -4,7 +4,7 @@ The Rust generator (src/data/mnist1d.rs) reimplements the published procedure;
 its test compares its samples with these statistics. Regenerate with:
 
     python3 -m venv /tmp/m1d && /tmp/m1d/bin/pip install numpy scipy matplotlib requests mnist1d==0.0.2.post1
-    /tmp/m1d/bin/python scripts/mnist1d_reference_stats.py > tests/data/mnist1d_reference_stats.json
+    /tmp/m1d/bin/python tests/data/mnist1d_reference_stats.py > tests/data/mnist1d_reference_stats.json
 
 mnist1d (Greydanus 2020, Apache-2.0) is the reference implementation on PyPI.
 """

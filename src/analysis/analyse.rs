@@ -1,0 +1,51 @@
+//! The whole analysis of a finished sweep, in one call.
+
+use super::efficiency::{break_even, labels_to_target};
+use super::verdict::{decide, Evidence};
+use super::{aggregate, Aggregate, BreakEven, LabelsToTarget, Verdict};
+use crate::cost::{price_runs, Catalog, CostAssumptions};
+use crate::model::checkpoint::ModelCard;
+use crate::runner::RunRecord;
+use crate::suite::Suite;
+use crate::Result;
+
+/// Everything derived from the runs.
+#[derive(Debug, Clone)]
+pub struct Analysis {
+    /// The cost assumptions, with the energy method the runs ended up using.
+    pub cost: CostAssumptions,
+    /// Per-cell aggregates.
+    pub aggregates: Vec<Aggregate>,
+    /// Labels each strategy needs to reach the target.
+    pub labels_to_target: Vec<LabelsToTarget>,
+    /// Where scratch catches up.
+    pub break_even: Option<BreakEven>,
+    /// The decision.
+    pub verdict: Verdict,
+}
+
+/// Prices `runs` in place, then aggregates, measures data efficiency and decides.
+pub fn analyse(suite: &Suite, runs: &mut [RunRecord], card: Option<&ModelCard>, catalog: &Catalog) -> Result<Analysis> {
+    let mut cost = CostAssumptions::resolve(&suite.cost, catalog, card)?;
+    price_runs(runs, &mut cost);
+    let aggregates = aggregate(suite, runs);
+    let strategies = &suite.train.strategies;
+    let labels_to_target = labels_to_target(&aggregates, strategies, suite.target_accuracy);
+    let break_even = break_even(&aggregates, strategies, suite.cost.break_even_tolerance);
+    let verdict = decide(&Evidence {
+        aggregates: &aggregates,
+        strategies,
+        target: suite.target_accuracy,
+        label_budget_per_class: suite.cost.label_budget_per_class,
+        labels_to_target: &labels_to_target,
+        break_even: break_even.as_ref(),
+        cost: &cost,
+    });
+    Ok(Analysis {
+        cost,
+        aggregates,
+        labels_to_target,
+        break_even,
+        verdict,
+    })
+}
