@@ -12,6 +12,8 @@ use std::process::ExitCode;
 
 /// Exit code when the sweep finished but some runs failed (their records say why).
 pub const EXIT_RUNS_FAILED: u8 = 3;
+/// Exit code of `compare --fail-on-regression` when a figure worsened beyond the threshold.
+pub const EXIT_REGRESSION: u8 = 4;
 
 /// Should we build a model from scratch or reuse a pretrained one? reuse-bench
 /// trains both under one protocol (same splits, label budgets and seeds),
@@ -22,8 +24,12 @@ pub const EXIT_RUNS_FAILED: u8 = 3;
     reuse-bench run                      run the default suite, report under reports/\n  \
     reuse-bench run --quick              a smoke version of it (under a minute)\n  \
     reuse-bench run --suite my.toml      your own suite file (see README, 'Suite format')\n  \
-    reuse-bench suites                   list the built-in suites\n\n\
-    Exit codes: 0 success, 1 error, 2 bad usage, 3 sweep finished but some runs failed.")]
+    reuse-bench suites                   list the built-in suites\n  \
+    reuse-bench report DIR               re-render a report folder from its results.json\n  \
+    reuse-bench compare A B --fail-on-regression 10\n                                       \
+    fail (exit 4) if B is >10% worse than A anywhere\n\n\
+    Exit codes: 0 success, 1 error, 2 bad usage, 3 sweep finished but some runs failed,\n\
+    4 compare found a regression beyond --fail-on-regression.")]
 struct Cli {
     #[command(subcommand)]
     command: Command,
@@ -35,6 +41,10 @@ enum Command {
     Run(RunArgs),
     /// Pretrain a suite's backbone on its source classes and cache it (run does this when needed).
     Pretrain(PretrainArgs),
+    /// Re-render a report folder (summary, CSV, charts, HTML) from its results.json alone.
+    Report(ReportArgs),
+    /// Compare two report folders cell by cell; optionally fail on a regression (for CI).
+    Compare(CompareArgs),
     /// List the built-in suites.
     Suites,
     /// Internal: run one job read as JSON from stdin (used by `run`).
@@ -89,6 +99,27 @@ struct RunArgs {
 }
 
 #[derive(Args, Debug)]
+struct ReportArgs {
+    /// A report folder written by `reuse-bench run` (holding results.json).
+    dir: PathBuf,
+}
+
+#[derive(Args, Debug)]
+struct CompareArgs {
+    /// The baseline report folder.
+    a: PathBuf,
+    /// The report folder to compare with it.
+    b: PathBuf,
+    /// Write compare.md and compare.json into this folder (else only print the Markdown).
+    #[arg(long, short, value_name = "DIR")]
+    out: Option<PathBuf>,
+    /// Exit with code 4 when any figure worsens by more than PCT percent of its baseline value
+    /// (accuracy falls, or wall time, peak memory or total cost rises).
+    #[arg(long, value_name = "PCT")]
+    fail_on_regression: Option<f64>,
+}
+
+#[derive(Args, Debug)]
 struct PretrainArgs {
     #[command(flatten)]
     suite: SuiteArgs,
@@ -102,6 +133,18 @@ pub fn main() -> Result<ExitCode> {
     match Cli::parse().command {
         Command::Run(args) => run(args),
         Command::Pretrain(args) => pretrain(args),
+        Command::Report(args) => {
+            let results = report::load_results(&args.dir)?;
+            let written = report::write_reports(&args.dir, &results, report::Files::Derived)?;
+            eprintln!(
+                "re-rendered {} files from {}",
+                written.len(),
+                args.dir.join(report::RESULTS_JSON).display()
+            );
+            println!("{}", args.dir.join("index.html").display());
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Compare(args) => compare(args),
         Command::Suites => {
             for (name, _) in BUILTIN_SUITES {
                 let suite = Suite::resolve(name)?;
@@ -175,5 +218,35 @@ fn pretrain(args: PretrainArgs) -> Result<ExitCode> {
         &mut |line| eprintln!("{line}"),
     )?;
     println!("{}", pretrained.dir.display());
+    Ok(ExitCode::SUCCESS)
+}
+
+fn compare(args: CompareArgs) -> Result<ExitCode> {
+    if let Some(t) = args.fail_on_regression {
+        if !(t.is_finite() && t >= 0.0) {
+            anyhow::bail!("--fail-on-regression {t}: expected a percentage, zero or more (e.g. 10)");
+        }
+    }
+    let a = report::load_results(&args.a)?;
+    let b = report::load_results(&args.b)?;
+    let comparison = reuse_bench::analysis::compare::compare(
+        (&args.a.display().to_string(), &a.aggregates),
+        (&args.b.display().to_string(), &b.aggregates),
+        args.fail_on_regression,
+    );
+    println!("{}", report::compare::to_markdown(&comparison));
+    if let Some(out) = &args.out {
+        for path in report::compare::write(out, &comparison)? {
+            eprintln!("wrote {}", path.display());
+        }
+    }
+    if !comparison.regressions.is_empty() {
+        eprintln!(
+            "{} regression(s) beyond {}%",
+            comparison.regressions.len(),
+            args.fail_on_regression.unwrap_or(0.0)
+        );
+        return Ok(ExitCode::from(EXIT_REGRESSION));
+    }
     Ok(ExitCode::SUCCESS)
 }

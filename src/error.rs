@@ -53,6 +53,10 @@ pub enum Error {
     #[error("tensor operation failed: {0}")]
     Candle(#[from] candle_core::Error),
 
+    /// A chart or page could not be rendered.
+    #[error("report: {0}")]
+    Report(String),
+
     /// A value given by the user is out of range or unsupported.
     #[error("{0}")]
     Invalid(String),

@@ -3,6 +3,7 @@
 
 pub mod aggregate;
 pub mod analyse;
+pub mod compare;
 pub mod efficiency;
 pub mod stats;
 pub mod verdict;

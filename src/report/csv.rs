@@ -1,6 +1,6 @@
 //! `runs.csv`: one row per run, flat, for spreadsheets and dataframes.
 
-use super::{Exporter, Results};
+use super::{Exporter, OutputFile, Rendered};
 use crate::cost::EnergySource;
 use crate::runner::RunRecord;
 use crate::{Error, Result};
@@ -96,17 +96,15 @@ impl<'a> Row<'a> {
 }
 
 impl Exporter for Csv {
-    fn file_name(&self) -> &'static str {
-        "runs.csv"
-    }
-
-    fn render(&self, results: &Results) -> Result<Vec<u8>> {
+    fn render(&self, input: &Rendered) -> Result<Vec<OutputFile>> {
         let mut w = csv::Writer::from_writer(Vec::new());
-        for run in &results.runs {
+        for run in &input.results.runs {
             w.serialize(Row::of(run))
-                .map_err(|e| Error::Invalid(format!("cannot format runs.csv: {e}")))?;
+                .map_err(|e| Error::Report(format!("cannot format runs.csv: {e}")))?;
         }
-        w.into_inner()
-            .map_err(|e| Error::Invalid(format!("cannot format runs.csv: {e}")))
+        let bytes = w
+            .into_inner()
+            .map_err(|e| Error::Report(format!("cannot format runs.csv: {e}")))?;
+        Ok(vec![OutputFile::new("runs.csv", bytes)])
     }
 }

@@ -4,9 +4,13 @@
 //! `runs.jsonl` is the exception: the sweep appends a line to it as each run
 //! finishes, so that an interrupted sweep loses nothing already measured.
 
+pub mod charts;
+pub mod compare;
 mod csv;
+mod html;
 mod json;
 mod markdown;
+pub mod tables;
 
 use crate::analysis::{Aggregate, BreakEven, LabelsToTarget, Verdict};
 use crate::cost::CostAssumptions;
@@ -58,28 +62,116 @@ pub struct Results {
     pub sweep_wall_s: f64,
 }
 
-/// One output format.
+/// What the exporters render from: the results and the charts drawn from them once.
+struct Rendered<'a> {
+    results: &'a Results,
+    charts: &'a [charts::Chart],
+}
+
+/// One file of a report, its path relative to the report folder.
+struct OutputFile {
+    path: PathBuf,
+    bytes: Vec<u8>,
+}
+
+impl OutputFile {
+    fn new(path: impl Into<PathBuf>, bytes: Vec<u8>) -> Self {
+        OutputFile {
+            path: path.into(),
+            bytes,
+        }
+    }
+}
+
+/// One output format: returns its files' bytes; only [`write_reports`] writes.
 trait Exporter {
-    /// File name inside the report folder.
-    fn file_name(&self) -> &'static str;
-    /// The file's bytes.
-    fn render(&self, results: &Results) -> Result<Vec<u8>>;
+    fn render(&self, input: &Rendered) -> Result<Vec<OutputFile>>;
 }
 
-fn exporters() -> Vec<Box<dyn Exporter>> {
-    vec![Box::new(json::Json), Box::new(csv::Csv), Box::new(markdown::Markdown)]
+/// The chart PNGs under `charts/`.
+struct ChartFiles;
+
+impl Exporter for ChartFiles {
+    fn render(&self, input: &Rendered) -> Result<Vec<OutputFile>> {
+        Ok(input
+            .charts
+            .iter()
+            .map(|c| OutputFile::new(Path::new(CHARTS_DIR).join(c.file_name), c.png.clone()))
+            .collect())
+    }
 }
 
-/// Writes every report file into `dir` (each atomically) and returns their paths.
-pub fn write_reports(dir: &Path, results: &Results) -> Result<Vec<PathBuf>> {
-    exporters()
-        .iter()
-        .map(|e| {
-            let path = dir.join(e.file_name());
-            fsio::write_atomic(&path, &e.render(results)?)?;
-            Ok(path)
-        })
-        .collect()
+/// Folder of the chart PNGs inside a report.
+pub const CHARTS_DIR: &str = "charts";
+/// The machine-readable whole, the file `reuse-bench report` re-renders from.
+pub const RESULTS_JSON: &str = "results.json";
+
+/// Which files [`write_reports`] writes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Files {
+    /// Everything, `results.json` included (after a sweep).
+    All,
+    /// Everything derived from `results.json`, leaving it untouched (`reuse-bench report`).
+    Derived,
+}
+
+/// Renders every report file from `results` and writes it into `dir` (each
+/// file atomically); returns the paths written.
+pub fn write_reports(dir: &Path, results: &Results, files: Files) -> Result<Vec<PathBuf>> {
+    let charts = charts::render_all(results)?;
+    let input = Rendered {
+        results,
+        charts: &charts,
+    };
+    let mut exporters: Vec<Box<dyn Exporter>> = vec![
+        Box::new(csv::Csv),
+        Box::new(markdown::Markdown),
+        Box::new(ChartFiles),
+        Box::new(html::Html),
+    ];
+    if files == Files::All {
+        exporters.insert(0, Box::new(json::Json));
+    }
+    fsio::create_dir_all(&dir.join(CHARTS_DIR))?;
+    let mut written = Vec::new();
+    for exporter in exporters {
+        for file in exporter.render(&input)? {
+            let path = dir.join(&file.path);
+            fsio::write_atomic(&path, &file.bytes)?;
+            written.push(path);
+        }
+    }
+    Ok(written)
+}
+
+/// Reads `results.json` from a report folder, naming the file and the fix on failure.
+pub fn load_results(dir: &Path) -> Result<Results> {
+    let path = dir.join(RESULTS_JSON);
+    if !path.is_file() {
+        return Err(Error::Results {
+            path,
+            message: "not found; pass a report folder written by `reuse-bench run`".into(),
+        });
+    }
+    let text = fsio::read_to_string(&path)?;
+    let version: serde_json::Value = serde_json::from_str(&text).map_err(|e| Error::Results {
+        path: path.clone(),
+        message: format!("is not valid JSON ({e}); the file is damaged"),
+    })?;
+    let found = version.get("schema_version").and_then(|v| v.as_u64());
+    if found != Some(SCHEMA_VERSION as u64) {
+        return Err(Error::Results {
+            path,
+            message: format!(
+                "has schema version {found:?}, this reuse-bench reads version {SCHEMA_VERSION}; use the version that \
+                 wrote it"
+            ),
+        });
+    }
+    serde_json::from_value(version).map_err(|e| Error::Results {
+        path,
+        message: format!("does not match the results format ({e})"),
+    })
 }
 
 /// The test-accuracy table of the summary (budget x strategy), for the terminal.

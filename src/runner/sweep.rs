@@ -12,7 +12,7 @@ use crate::measure::machine::Machine;
 use crate::measure::stopwatch::Stopwatch;
 use crate::report::{self, Results};
 use crate::suite::Suite;
-use crate::Result;
+use crate::{Error, Result};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use std::path::PathBuf;
 
@@ -143,6 +143,13 @@ pub fn run_sweep(opts: &SweepOptions) -> Result<Results> {
         runs,
         sweep_wall_s: clock.elapsed_s(),
     };
-    report::write_reports(&opts.out_dir, &results)?;
+    report::write_reports(&opts.out_dir, &results, report::Files::All).map_err(|e| Error::Results {
+        path: opts.out_dir.clone(),
+        message: format!(
+            "every run finished and is saved in runs.jsonl, but writing the report failed ({e}); fix the cause \
+                 and re-render with `reuse-bench report {}`",
+            opts.out_dir.display()
+        ),
+    })?;
     Ok(results)
 }

@@ -1,0 +1,221 @@
+//! The report's charts: one file per chart, each a PNG drawn with plotters.
+//!
+//! Sizes, fonts and colours live here, so every chart looks alike and a
+//! strategy has the same colour everywhere. Text is drawn with DejaVu Sans,
+//! embedded in the binary (`font/`, with its licence), because a user's
+//! machine may have no fonts at all.
+
+mod cost_breakdown;
+mod data_efficiency;
+mod learning_curves;
+mod memory_params;
+mod pareto;
+mod time_cost_to_target;
+
+use super::Results;
+use crate::train::Strategy;
+use crate::{Error, Result};
+use plotters::coord::Shift;
+use plotters::prelude::*;
+use std::sync::OnceLock;
+
+/// Width of every chart, pixels.
+pub const WIDTH: u32 = 1200;
+/// Height of every chart, pixels.
+pub const HEIGHT: u32 = 700;
+/// Font family name the charts use (registered from the embedded font).
+const FAMILY: &str = "sans-serif";
+/// DejaVu Sans 2.37 (Debian fonts-dejavu-core), under the licence in `font/LICENSE-DejaVu.txt`.
+const FONT: &[u8] = include_bytes!("font/DejaVuSans.ttf");
+/// Title size, pixels.
+const TITLE_PX: u32 = 30;
+/// Axis description size, pixels.
+const AXIS_PX: u32 = 22;
+/// Tick label and legend size, pixels.
+const LABEL_PX: u32 = 19;
+/// Margin around a plot, pixels.
+const MARGIN_PX: u32 = 18;
+/// Line width of series.
+const LINE_W: u32 = 3;
+
+/// A strategy's colour, the same in every chart and in the HTML page.
+pub fn strategy_colour(s: Strategy) -> RGBColor {
+    match s {
+        Strategy::Scratch => RGBColor(0x4c, 0x72, 0xb0),
+        Strategy::Finetune => RGBColor(0xdd, 0x84, 0x52),
+        Strategy::Probe => RGBColor(0x55, 0xa8, 0x68),
+    }
+}
+
+/// A strategy's colour as CSS, for the HTML page.
+pub fn strategy_css(s: Strategy) -> String {
+    let RGBColor(r, g, b) = strategy_colour(s);
+    format!("#{r:02x}{g:02x}{b:02x}")
+}
+
+/// Colours of the cost components.
+const COMPUTE: RGBColor = RGBColor(0x81, 0x72, 0xb3);
+const LABELS: RGBColor = RGBColor(0xc4, 0x4e, 0x52);
+const MODEL: RGBColor = RGBColor(0x93, 0x78, 0x60);
+/// Colour of the target line.
+const TARGET: RGBColor = RGBColor(0x55, 0x55, 0x55);
+
+/// One rendered chart.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Chart {
+    /// File name under `charts/`.
+    pub file_name: &'static str,
+    /// What it shows, for the page's heading and the image's alt text.
+    pub title: &'static str,
+    /// The PNG file.
+    pub png: Vec<u8>,
+}
+
+type DrawResult = std::result::Result<(), Box<dyn std::error::Error>>;
+type Area<'a> = DrawingArea<BitMapBackend<'a>, Shift>;
+/// A chart's file name, title, and the function that draws it.
+type ChartSpec = (&'static str, &'static str, fn(&Results, &Area) -> DrawResult);
+
+/// Renders every chart of the report.
+pub fn render_all(r: &Results) -> Result<Vec<Chart>> {
+    register_font()?;
+    let charts: [ChartSpec; 6] = [
+        (
+            "learning_curves.png",
+            "Learning curves: validation accuracy against wall-clock time",
+            learning_curves::draw,
+        ),
+        (
+            "data_efficiency.png",
+            "Data efficiency: test accuracy against labelled examples",
+            data_efficiency::draw,
+        ),
+        (
+            "time_cost_to_target.png",
+            "Time and cost by strategy and label budget",
+            time_cost_to_target::draw,
+        ),
+        (
+            "memory_params.png",
+            "Peak memory and trainable parameters",
+            memory_params::draw,
+        ),
+        (
+            "cost_breakdown.png",
+            "Cost breakdown at each strategy's cost-to-target",
+            cost_breakdown::draw,
+        ),
+        (
+            "pareto.png",
+            "Accuracy against total cost, with the Pareto front",
+            pareto::draw,
+        ),
+    ];
+    charts
+        .into_iter()
+        .map(|(file_name, title, draw)| {
+            Ok(Chart {
+                file_name,
+                title,
+                png: render(|area| draw(r, area)).map_err(|e| Error::Report(format!("chart {file_name}: {e}")))?,
+            })
+        })
+        .collect()
+}
+
+/// Registers the embedded font once per process.
+fn register_font() -> Result<()> {
+    static REGISTERED: OnceLock<std::result::Result<(), String>> = OnceLock::new();
+    REGISTERED
+        .get_or_init(|| {
+            plotters::style::register_font(FAMILY, FontStyle::Normal, FONT)
+                .map_err(|_| "the embedded chart font could not be loaded".to_string())
+        })
+        .clone()
+        .map_err(Error::Report)
+}
+
+/// Draws on a white canvas and encodes it as PNG.
+fn render(draw: impl FnOnce(&Area) -> DrawResult) -> std::result::Result<Vec<u8>, Box<dyn std::error::Error>> {
+    let mut rgb = vec![0u8; (WIDTH * HEIGHT * 3) as usize];
+    {
+        let root = BitMapBackend::with_buffer(&mut rgb, (WIDTH, HEIGHT)).into_drawing_area();
+        root.fill(&WHITE)?;
+        draw(&root)?;
+        root.present()?;
+    }
+    let mut png = Vec::new();
+    let mut encoder = png::Encoder::new(&mut png, WIDTH, HEIGHT);
+    encoder.set_color(png::ColorType::Rgb);
+    encoder.set_depth(png::BitDepth::Eight);
+    encoder.write_header()?.write_image_data(&rgb)?;
+    Ok(png)
+}
+
+/// A title above `area`, returning the area below it.
+fn titled<'a>(area: &Area<'a>, title: &str) -> std::result::Result<Area<'a>, Box<dyn std::error::Error>> {
+    Ok(area.titled(title, (FAMILY, TITLE_PX))?)
+}
+
+/// The budgets of the sweep as a log-scale x range with some room at both ends.
+fn budget_range(r: &Results) -> std::ops::Range<f64> {
+    let b = &r.suite.train.budgets_per_class;
+    let lo = *b.iter().min().unwrap_or(&1) as f64;
+    let hi = *b.iter().max().unwrap_or(&10) as f64;
+    (lo / 1.3)..(hi * 1.3)
+}
+
+/// Tick labels for labels per class: plain integers.
+fn int_label(v: &f64) -> String {
+    format!("{v:.0}")
+}
+
+/// Tick labels for a 0-1 accuracy.
+fn pct_label(v: &f64) -> String {
+    format!("{:.0}%", v * 100.0)
+}
+
+/// A horizontal dashed line at the target accuracy.
+fn target_line<'a, X: plotters::coord::ranged1d::Ranged<ValueType = f64>>(
+    chart: &mut ChartContext<'a, BitMapBackend<'a>, Cartesian2d<X, plotters::coord::types::RangedCoordf64>>,
+    x: (f64, f64),
+    target: f64,
+) -> DrawResult {
+    chart
+        .draw_series(DashedLineSeries::new(
+            vec![(x.0, target), (x.1, target)],
+            10,
+            6,
+            TARGET.stroke_width(2),
+        ))?
+        .label(format!("target {}", crate::fmt::pct(target)))
+        .legend(|(x, y)| PathElement::new(vec![(x, y), (x + 24, y)], TARGET.stroke_width(2)));
+    Ok(())
+}
+
+/// Draws a series' legend box in a corner.
+fn legend<'a, CT: CoordTranslate>(
+    chart: &mut ChartContext<'a, BitMapBackend<'a>, CT>,
+    position: SeriesLabelPosition,
+) -> DrawResult {
+    chart
+        .configure_series_labels()
+        .position(position)
+        .background_style(WHITE.mix(0.9))
+        .border_style(BLACK.mix(0.3))
+        .label_font((FAMILY, LABEL_PX))
+        .draw()?;
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn colours_differ_and_match_css() {
+        let c: Vec<String> = Strategy::ALL.iter().map(|&s| strategy_css(s)).collect();
+        assert_eq!(c[0], "#4c72b0");
+        assert!(c[0] != c[1] && c[1] != c[2] && c[0] != c[2]);
+    }
+}
