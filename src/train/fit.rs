@@ -231,7 +231,7 @@ mod tests {
     use crate::data::splits::{budget_subset, split_classes};
     use crate::data::{mnist1d, Dataset};
     use crate::model::ModelSpec;
-    use crate::train::{prepare, Strategy};
+    use crate::train::{prepare, PreparedModel, Strategy};
     use candle_core::Device;
 
     fn tensors(ds: &Dataset) -> (Tensor, Tensor) {
@@ -259,27 +259,25 @@ mod tests {
         (tensors(&train), tensors(&split.val))
     }
 
-    #[test]
-    fn short_training_beats_chance_and_keeps_the_best_weights() {
+    /// Trains `spec` from scratch on [`small_task`] at `learning_rate`.
+    fn train_small(spec: ModelSpec, learning_rate: f64) -> (PreparedModel, FitOutcome, (Tensor, Tensor)) {
         let (train, val) = small_task();
-        let model = prepare(
-            &ModelSpec::Cnn { channels: 16 },
-            40,
-            5,
-            Strategy::Scratch,
-            0,
-            None,
-            &Device::Cpu,
-        )
-        .unwrap();
+        let model = prepare(&spec, 40, 5, Strategy::Scratch, 0, None, &Device::Cpu).unwrap();
+        let cfg = config(learning_rate);
         let out = fit(
             &model,
             (&train.0, &train.1),
             (&val.0, &val.1),
-            &config(3e-3),
+            &cfg,
             &Stopwatch::start(),
         )
         .unwrap();
+        (model, out, val)
+    }
+
+    #[test]
+    fn short_training_beats_chance_and_keeps_the_best_weights() {
+        let (model, out, val) = train_small(ModelSpec::Cnn { channels: 16 }, 3e-3);
         assert!(
             out.best_val_accuracy > 0.5,
             "validation accuracy {}",
@@ -299,25 +297,7 @@ mod tests {
 
     #[test]
     fn exploding_loss_ends_the_run_as_diverged() {
-        let (train, val) = small_task();
-        let model = prepare(
-            &ModelSpec::Mlp { hidden: 64, depth: 2 },
-            40,
-            5,
-            Strategy::Scratch,
-            0,
-            None,
-            &Device::Cpu,
-        )
-        .unwrap();
-        let out = fit(
-            &model,
-            (&train.0, &train.1),
-            (&val.0, &val.1),
-            &config(1e4),
-            &Stopwatch::start(),
-        )
-        .unwrap();
+        let (_, out, _) = train_small(ModelSpec::Mlp { hidden: 64, depth: 2 }, 1e4);
         assert!(matches!(out.stop, StopReason::Diverged { .. }), "{:?}", out.stop);
     }
 }

@@ -31,12 +31,7 @@ pub(super) fn draw(r: &Results, area: &Area) -> DrawResult {
         let mut band: Vec<(f64, f64)> = cells.iter().map(|(b, s)| (*b, s.interval().1)).collect();
         band.extend(cells.iter().rev().map(|(b, s)| (*b, s.interval().0)));
         chart.draw_series(std::iter::once(Polygon::new(band, colour.mix(0.18).filled())))?;
-        let means: Vec<(f64, f64)> = cells.iter().map(|(b, s)| (*b, s.mean)).collect();
-        chart
-            .draw_series(LineSeries::new(means.clone(), colour.stroke_width(LINE_W)))?
-            .label(strategy.name())
-            .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 24, y)], colour.stroke_width(LINE_W)));
-        chart.draw_series(means.into_iter().map(|p| Circle::new(p, 5, colour.filled())))?;
+        strategy_line(&mut chart, strategy, cells.iter().map(|(b, s)| (*b, s.mean)).collect())?;
     }
     target_line(&mut chart, (x0, x1), r.suite.target_accuracy)?;
     legend(&mut chart, SeriesLabelPosition::LowerRight)

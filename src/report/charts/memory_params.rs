@@ -28,12 +28,11 @@ pub(super) fn draw(r: &Results, area: &Area) -> DrawResult {
         .axis_desc_style((FAMILY, LABEL_PX))
         .draw()?;
     for &s in strategies {
-        let colour = strategy_colour(s);
-        let points: Vec<(f64, f64)> = rss.iter().filter(|p| p.0 == s).map(|p| (p.1, p.2)).collect();
-        left.draw_series(LineSeries::new(points.clone(), colour.stroke_width(LINE_W)))?
-            .label(s.name())
-            .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 24, y)], colour.stroke_width(LINE_W)));
-        left.draw_series(points.into_iter().map(|p| Circle::new(p, 5, colour.filled())))?;
+        strategy_line(
+            &mut left,
+            s,
+            rss.iter().filter(|p| p.0 == s).map(|p| (p.1, p.2)).collect(),
+        )?;
     }
     legend(&mut left, SeriesLabelPosition::LowerRight)?;
 

@@ -193,6 +193,25 @@ fn target_line<'a, X: plotters::coord::ranged1d::Ranged<ValueType = f64>>(
     Ok(())
 }
 
+/// One strategy's line with point markers, labelled for the legend.
+fn strategy_line<'a, X, Y>(
+    chart: &mut ChartContext<'a, BitMapBackend<'a>, Cartesian2d<X, Y>>,
+    strategy: Strategy,
+    points: Vec<(f64, f64)>,
+) -> DrawResult
+where
+    X: plotters::coord::ranged1d::Ranged<ValueType = f64>,
+    Y: plotters::coord::ranged1d::Ranged<ValueType = f64>,
+{
+    let colour = strategy_colour(strategy);
+    chart
+        .draw_series(LineSeries::new(points.clone(), colour.stroke_width(LINE_W)))?
+        .label(strategy.name())
+        .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 24, y)], colour.stroke_width(LINE_W)));
+    chart.draw_series(points.into_iter().map(|p| Circle::new(p, 5, colour.filled())))?;
+    Ok(())
+}
+
 /// Draws a series' legend box in a corner.
 fn legend<'a, CT: CoordTranslate>(
     chart: &mut ChartContext<'a, BitMapBackend<'a>, CT>,
