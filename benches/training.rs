@@ -4,7 +4,7 @@
 
 use candle_core::Device;
 use criterion::{criterion_group, criterion_main, Criterion};
-use reuse_bench::data::splits::{budget_subset, transfer_task};
+use reuse_bench::data::splits::{budget_subset, target_task};
 use reuse_bench::data::{mnist1d, Dataset};
 use reuse_bench::measure::stopwatch::Stopwatch;
 use reuse_bench::model::ModelSpec;
@@ -23,10 +23,10 @@ fn generation(c: &mut Criterion) {
 }
 
 fn one_epoch(c: &mut Criterion) {
-    let task = transfer_task(&TaskSpec::default()).unwrap();
-    let train: Dataset = budget_subset(&task.target.train, 250, 0).unwrap();
+    let target = target_task(&TaskSpec::default()).unwrap();
+    let train: Dataset = budget_subset(&target.train, 250, 0).unwrap();
     let (x, y) = train.to_tensors(&Device::Cpu).unwrap();
-    let (vx, vy) = task.target.val.to_tensors(&Device::Cpu).unwrap();
+    let (vx, vy) = target.val.to_tensors(&Device::Cpu).unwrap();
     let cfg = FitConfig {
         learning_rate: 1e-3,
         weight_decay: 1e-2,

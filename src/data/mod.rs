@@ -5,6 +5,9 @@
 //! source task (for pretraining) and a target task (train pool, validation,
 //! test) whose label budgets every strategy shares.
 
+pub mod csv_table;
+pub mod digits;
+pub mod idx;
 pub mod mnist1d;
 pub mod splits;
 

@@ -1,14 +1,16 @@
 //! The splits of the transfer protocol.
 //!
-//! The task seed fixes the dataset and its splits: the source classes become
-//! the pretraining task (train, validation, test), the target classes the task
-//! under study (train pool, validation, test). Validation and test are the same
+//! The task seed fixes the datasets and their splits: the source becomes the
+//! pretraining task (train, validation, test), the target the task under study
+//! (train pool, validation, test). For MNIST-1D both come from one generated
+//! set (source and target classes disjoint); for `digits` the source is MNIST
+//! in UCI format and the target the UCI digits (cross-dataset transfer). Validation and test are the same
 //! for every run, so runs differ only in what the run seed chooses: which pool
 //! examples form each label budget, the initial weights and the batch order.
 //! Budget subsets are nested (the 10-per-class subset contains the 5-per-class
 //! one) and identical for every strategy at a given budget and seed.
 
-use super::{mnist1d, Dataset};
+use super::{digits, mnist1d, Dataset};
 use crate::rng::{self, Purpose};
 use crate::suite::{TaskKind, TaskSpec};
 use crate::{Error, Result};
@@ -25,33 +27,54 @@ pub struct ClassSplit {
     pub test: Dataset,
 }
 
-/// The source task (pretraining) and the target task (the label sweep).
-#[derive(Debug, Clone)]
-pub struct TransferTask {
-    /// Classes the backbone is pretrained on.
-    pub source: ClassSplit,
-    /// Classes the strategies are compared on; `train` is the pool.
-    pub target: ClassSplit,
+/// The pretraining task a suite describes: train, validation and test splits of the source.
+pub fn source_task(spec: &TaskSpec) -> Result<ClassSplit> {
+    let ds = match spec.kind {
+        TaskKind::Mnist1d => mnist1d_set(spec),
+        TaskKind::Digits => shuffled(digits::mnist_8x8(spec.mnist_dir())?, spec.seed),
+    };
+    split_classes(
+        &ds,
+        &spec.source_classes,
+        spec.source_val_per_class,
+        spec.source_test_per_class,
+    )
 }
 
-/// Builds the task a suite describes, deterministically from its seed.
-pub fn transfer_task(spec: &TaskSpec) -> Result<TransferTask> {
-    let TaskKind::Mnist1d = spec.kind;
-    let ds = mnist1d::generate(spec.samples_per_class, spec.seed, &mnist1d::Params::default());
-    Ok(TransferTask {
-        source: split_classes(
-            &ds,
-            &spec.source_classes,
-            spec.source_val_per_class,
-            spec.source_test_per_class,
-        )?,
-        target: split_classes(
-            &ds,
-            &spec.target_classes,
-            spec.target_val_per_class,
-            spec.target_test_per_class,
-        )?,
-    })
+/// The task under study: the pool the label budgets are drawn from, validation and test.
+pub fn target_task(spec: &TaskSpec) -> Result<ClassSplit> {
+    let ds = match spec.kind {
+        TaskKind::Mnist1d => mnist1d_set(spec),
+        TaskKind::Digits => shuffled(digits::uci_digits()?, spec.seed),
+    };
+    split_classes(
+        &ds,
+        &spec.target_classes,
+        spec.target_val_per_class,
+        spec.target_test_per_class,
+    )
+}
+
+/// Checks that the source data can be read without reading it all (for
+/// `digits`, that MNIST's files are where the suite says), so a sweep that
+/// would have to pretrain fails before it starts.
+pub fn check_source(spec: &TaskSpec) -> Result<()> {
+    match spec.kind {
+        TaskKind::Mnist1d => Ok(()),
+        TaskKind::Digits => digits::check_mnist(spec.mnist_dir()),
+    }
+}
+
+/// All ten MNIST-1D classes, generated and standardised together, so source and target share one scale.
+fn mnist1d_set(spec: &TaskSpec) -> Dataset {
+    mnist1d::generate(spec.samples_per_class, spec.seed, &mnist1d::Params::default())
+}
+
+/// The examples in a seed-fixed order, so that splits taken in order are random but reproducible.
+fn shuffled(ds: Dataset, seed: u64) -> Dataset {
+    let mut order: Vec<usize> = (0..ds.len()).collect();
+    order.shuffle(&mut rng::stream(seed, Purpose::Dataset));
+    ds.select(&order)
 }
 
 /// Splits the examples of `classes` into validation (first `val_per_class` of
@@ -180,14 +203,29 @@ mod tests {
             target_test_per_class: 30,
             ..TaskSpec::default()
         };
-        let task = transfer_task(&spec).unwrap();
+        let target = target_task(&spec).unwrap();
         let k = spec.target_classes.len();
-        assert_eq!(task.target.val.len(), k * spec.target_val_per_class);
-        assert_eq!(task.target.test.len(), k * spec.target_test_per_class);
-        assert_eq!(task.target.train.class_counts().len(), k);
-        assert_eq!(
-            task.source.val.len(),
-            spec.source_classes.len() * spec.source_val_per_class
-        );
+        assert_eq!(target.val.len(), k * spec.target_val_per_class);
+        assert_eq!(target.test.len(), k * spec.target_test_per_class);
+        assert_eq!(target.train.class_counts().len(), k);
+        let source = source_task(&spec).unwrap();
+        assert_eq!(source.val.len(), spec.source_classes.len() * spec.source_val_per_class);
+    }
+
+    #[test]
+    fn digits_target_is_a_seeded_shuffle_of_uci_digits() {
+        let spec = TaskSpec {
+            kind: TaskKind::Digits,
+            source_classes: (0..10).collect(),
+            target_classes: (0..10).collect(),
+            target_val_per_class: 30,
+            target_test_per_class: 60,
+            ..TaskSpec::default()
+        };
+        let a = target_task(&spec).unwrap();
+        assert_eq!((a.val.len(), a.test.len(), a.train.len()), (300, 600, 1797 - 900));
+        assert_eq!(a.val.features, target_task(&spec).unwrap().val.features);
+        let other = TaskSpec { seed: 7, ..spec };
+        assert_ne!(a.val.features, target_task(&other).unwrap().val.features);
     }
 }

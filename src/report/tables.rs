@@ -358,7 +358,8 @@ pub fn protocol(r: &Results) -> Vec<Item> {
         item(
             "Task",
             format!(
-                "MNIST-1D classes {classes:?} ({} classes, chance {}), {} test and {} validation examples per class.",
+                "{}: {} classes (chance {}), {} test and {} validation examples per class.",
+                s.task.describe(),
                 classes.len(),
                 pct(1.0 / classes.len() as f64),
                 s.task.target_test_per_class,

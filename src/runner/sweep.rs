@@ -8,8 +8,10 @@ use super::record::{RunRecord, RunStatus};
 use super::spawn::WorkerCommand;
 use crate::analysis::analyse;
 use crate::cost::{Catalog, CostAssumptions};
+use crate::data::splits::check_source;
 use crate::measure::machine::Machine;
 use crate::measure::stopwatch::Stopwatch;
+use crate::model::checkpoint::{find_cached, PretrainRecipe};
 use crate::report::{self, Results};
 use crate::suite::Suite;
 use crate::{Error, Result};
@@ -41,8 +43,11 @@ pub struct SweepOptions {
 pub fn run_sweep(opts: &SweepOptions) -> Result<Results> {
     let clock = Stopwatch::start();
     let suite = &opts.suite;
-    // Fail on a bad instance or price before spending time on runs.
+    // Fail on a bad instance or price, or missing source data, before spending time on runs.
     CostAssumptions::resolve(&suite.cost, &opts.catalog, None)?;
+    if suite.needs_pretrained() && find_cached(&opts.cache_root, &PretrainRecipe::of(suite)).is_none() {
+        check_source(&suite.task)?;
+    }
     report::prepare_out_dir(&opts.out_dir)?;
     report::write_suite(&opts.out_dir, suite)?;
 

@@ -7,7 +7,7 @@
 use super::job::{Job, JobOutput};
 use super::record::{RunMetrics, RunStatus};
 use super::RunSpec;
-use crate::data::splits::{budget_subset, transfer_task, ClassSplit};
+use crate::data::splits::{budget_subset, source_task, target_task, ClassSplit};
 use crate::data::Dataset;
 use crate::measure::machine::Machine;
 use crate::measure::process;
@@ -131,9 +131,9 @@ fn run(suite: &Suite, spec: &RunSpec, checkpoint: Option<&Path>, device: &Device
     let clock = Stopwatch::start();
     let energy = EnergyMeter::start();
     let (data, data_s) = Stopwatch::time(|| -> Result<(Tensors, Dataset)> {
-        let task = transfer_task(&suite.task)?;
-        let subset = budget_subset(&task.target.train, spec.budget_per_class, spec.seed)?;
-        Ok((Tensors::new(&subset, &task.target, device)?, subset))
+        let target = target_task(&suite.task)?;
+        let subset = budget_subset(&target.train, spec.budget_per_class, spec.seed)?;
+        Ok((Tensors::new(&subset, &target, device)?, subset))
     });
     let (data, subset) = data?;
     let t = &suite.train;
@@ -192,8 +192,7 @@ fn pretrain(suite: &Suite, out_dir: &Path, device_name: &str) -> Result<JobOutpu
     let clock = Stopwatch::start();
     let energy = EnergyMeter::start();
     let (data, data_s) = Stopwatch::time(|| -> Result<(Tensors, usize)> {
-        let task = transfer_task(&suite.task)?;
-        let source = task.source;
+        let source = source_task(&suite.task)?;
         Ok((Tensors::new(&source.train, &source, &device)?, source.train.len()))
     });
     let (data, train_examples) = data?;

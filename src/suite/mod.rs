@@ -15,7 +15,7 @@ use crate::model::ModelSpec;
 use crate::train::Strategy;
 use crate::{fsio, Error, Result};
 use serde::{Deserialize, Serialize};
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 /// A whole benchmark definition.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -49,9 +49,13 @@ pub struct Suite {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum TaskKind {
-    /// MNIST-1D, generated in process (see [`crate::data::mnist1d`]).
+    /// MNIST-1D, generated in process (see [`crate::data::mnist1d`]); source and
+    /// target are disjoint sets of its classes.
     #[default]
     Mnist1d,
+    /// Cross-dataset: the source is MNIST (from `mnist_dir`) converted to the UCI
+    /// 8x8 format, the target the embedded UCI optical digits (see [`crate::data::digits`]).
+    Digits,
 }
 
 /// The dataset and the transfer split; all fixed by `seed`.
@@ -76,6 +80,31 @@ pub struct TaskSpec {
     pub target_val_per_class: usize,
     /// Target test examples per class (the reported accuracy).
     pub target_test_per_class: usize,
+    /// `digits` only: the folder holding MNIST's IDX files (default `mnist`,
+    /// relative to the current folder).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub mnist_dir: Option<PathBuf>,
+}
+
+impl TaskSpec {
+    /// Where the MNIST IDX files are for a `digits` task.
+    pub fn mnist_dir(&self) -> &Path {
+        self.mnist_dir.as_deref().unwrap_or(Path::new("mnist"))
+    }
+
+    /// One line on the task for reports.
+    pub fn describe(&self) -> String {
+        match self.kind {
+            TaskKind::Mnist1d => format!(
+                "MNIST-1D, pretrained on classes {:?}, compared on classes {:?}",
+                self.source_classes, self.target_classes
+            ),
+            TaskKind::Digits => format!(
+                "UCI optical digits (8x8, classes {:?}), pretrained on MNIST converted to the same format",
+                self.target_classes
+            ),
+        }
+    }
 }
 
 impl Default for TaskSpec {
@@ -90,6 +119,7 @@ impl Default for TaskSpec {
             source_test_per_class: 500,
             target_val_per_class: 100,
             target_test_per_class: 500,
+            mnist_dir: None,
         }
     }
 }
@@ -300,21 +330,40 @@ impl Suite {
                 return Err(format!("{key} lists a class twice"));
             }
         }
-        if task.source_classes.iter().any(|c| task.target_classes.contains(c)) {
-            return Err("task.source_classes and task.target_classes overlap: transfer needs disjoint classes".into());
-        }
-        let pool = task.samples_per_class as i64 - task.target_val_per_class as i64 - task.target_test_per_class as i64;
         let largest = *t.budgets_per_class.iter().max().expect("checked non-empty") as i64;
-        if largest > pool {
-            return Err(format!(
-                "the largest budget ({largest} per class) exceeds the target pool ({pool} per class = samples_per_class - \
-                 target_val_per_class - target_test_per_class); raise task.samples_per_class"
-            ));
-        }
-        let source_train =
-            task.samples_per_class as i64 - task.source_val_per_class as i64 - task.source_test_per_class as i64;
-        if source_train < 1 {
-            return Err("task.samples_per_class leaves no source training examples".into());
+        let held_out = task.target_val_per_class as i64 + task.target_test_per_class as i64;
+        match task.kind {
+            TaskKind::Mnist1d => {
+                if task.source_classes.iter().any(|c| task.target_classes.contains(c)) {
+                    return Err(
+                        "task.source_classes and task.target_classes overlap: MNIST-1D transfer needs disjoint classes"
+                            .into(),
+                    );
+                }
+                let pool = task.samples_per_class as i64 - held_out;
+                if largest > pool {
+                    return Err(format!(
+                        "the largest budget ({largest} per class) exceeds the target pool ({pool} per class = \
+                         samples_per_class - target_val_per_class - target_test_per_class); raise task.samples_per_class"
+                    ));
+                }
+                let source_train = task.samples_per_class as i64
+                    - task.source_val_per_class as i64
+                    - task.source_test_per_class as i64;
+                if source_train < 1 {
+                    return Err("task.samples_per_class leaves no source training examples".into());
+                }
+            }
+            TaskKind::Digits => {
+                // The smallest UCI digits class has 174 examples.
+                let pool = 174 - held_out;
+                if largest > pool {
+                    return Err(format!(
+                        "the largest budget ({largest} per class) exceeds the UCI digits pool ({pool} per class: 174 \
+                         in the smallest class minus target_val_per_class and target_test_per_class)"
+                    ));
+                }
+            }
         }
         self.cost.validate()
     }
