@@ -66,11 +66,17 @@ struct SuiteArgs {
     /// Compute device: cpu, or cuda / cuda:N in a build with the `cuda` feature.
     #[arg(long, default_value = "cpu")]
     device: String,
+    /// CPU threads per worker, overriding the suite's train.threads [default: the suite's, else every core].
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u16).range(1..))]
+    threads: Option<u16>,
 }
 
 impl SuiteArgs {
     fn load(&self) -> Result<Suite> {
-        let suite = Suite::resolve(&self.suite)?;
+        let mut suite = Suite::resolve(&self.suite)?;
+        if let Some(threads) = self.threads {
+            suite.train.threads = Some(threads as usize);
+        }
         Ok(if self.quick { suite.quick() } else { suite })
     }
 

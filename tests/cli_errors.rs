@@ -39,6 +39,13 @@ fn unknown_option_is_a_usage_error() {
 }
 
 #[test]
+fn zero_threads_is_a_usage_error() {
+    let out = Fixture::new().run(&["run", "--threads", "0"]);
+    expect_code(&out, 2);
+    assert!(stderr(&out).contains("--threads"), "{}", stderr(&out));
+}
+
+#[test]
 fn unknown_device_is_named() {
     let out = Fixture::new().run(&["run", "--quick", "--device", "tpu"]);
     expect_code(&out, 1);

@@ -42,6 +42,10 @@ fn quick_run_writes_sane_reports_and_repeats_exactly() {
     assert_eq!(results["tool_version"], env!("CARGO_PKG_VERSION"));
     assert!(results["machine"]["logical_cores"].as_u64().unwrap() >= 1);
     assert!(results["machine"]["memory_bytes"].as_u64().unwrap() > 0);
+    assert_eq!(
+        results["machine"]["compute_threads"], 1,
+        "the built-in suite runs workers on one thread"
+    );
     assert_eq!(results["suite"]["name"], "mnist1d-quick");
     let card = &results["pretrained"]["card"];
     assert!(

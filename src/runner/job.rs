@@ -35,6 +35,15 @@ pub enum Job {
     },
 }
 
+impl Job {
+    /// The suite the job belongs to.
+    pub fn suite(&self) -> &Suite {
+        match self {
+            Job::Run { suite, .. } | Job::Pretrain { suite, .. } => suite,
+        }
+    }
+}
+
 /// A worker's answer.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(tag = "output", rename_all = "snake_case")]

@@ -43,7 +43,14 @@ impl WorkerCommand {
     /// fails is reported in the result, not as an error: the sweep goes on.
     pub fn execute(&self, job: &Job) -> Result<WorkerResult> {
         let started = Instant::now();
-        let mut child = Command::new(&self.exe)
+        let mut command = Command::new(&self.exe);
+        if let Some(threads) = job.suite().train.threads {
+            // Read by rayon and by candle's kernels when the worker starts.
+            command
+                .env("RAYON_NUM_THREADS", threads.to_string())
+                .env("CANDLE_NUM_THREADS", threads.to_string());
+        }
+        let mut child = command
             .arg("worker")
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())

@@ -143,7 +143,10 @@ pub fn run_sweep(opts: &SweepOptions) -> Result<Results> {
         break_even: analysis.break_even,
         verdict: analysis.verdict,
         suite: suite.clone(),
-        machine: Machine::current(&opts.device),
+        machine: Machine {
+            compute_threads: suite.train.threads.unwrap_or(candle_core::utils::get_num_threads()),
+            ..Machine::current(&opts.device)
+        },
         pretrained,
         runs,
         sweep_wall_s: clock.elapsed_s(),
