@@ -22,6 +22,8 @@ pub enum Purpose {
     Init = 3,
     /// Shuffling mini-batches.
     Batches = 4,
+    /// Dropout masks (each layer derives its own stream from this one).
+    Dropout = 5,
 }
 
 /// A generator for `seed` and `purpose`: same inputs, same sequence.

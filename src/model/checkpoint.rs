@@ -153,7 +153,13 @@ pub fn load_backbone(varmap: &VarMap, path: &Path, device: &Device) -> Result<us
     names.sort();
     for name in &names {
         let var = &vars[*name];
-        let saved = tensors.get(*name).ok_or_else(|| {
+        // Our own checkpoints keep the `backbone.` prefix; Hugging Face files name the
+        // encoder's tensors bare (`embeddings.word_embeddings.weight`) or under `bert.`.
+        let bare = &name[prefix.len()..];
+        let saved = [name.to_string(), bare.to_string(), format!("bert.{bare}")]
+            .into_iter()
+            .find_map(|n| tensors.get(&n));
+        let saved = saved.ok_or_else(|| {
             fail(format!(
                 "has no tensor '{name}': it was saved for another architecture than this suite's model"
             ))
@@ -208,7 +214,7 @@ pub(crate) mod tests_support {
     /// Saves a seeded network of `spec` with a 5-class head into `dir`; returns the weights path.
     pub(crate) fn save_for_test(dir: &Path, spec: &ModelSpec) -> PathBuf {
         let vm = VarMap::new();
-        Network::new(spec, 40, 5, VarBuilder::from_varmap(&vm, DType::F32, &Device::Cpu)).unwrap();
+        Network::new(spec, 40, 5, 0, VarBuilder::from_varmap(&vm, DType::F32, &Device::Cpu)).unwrap();
         seeded_init(&vm, 123).unwrap();
         let tensors: HashMap<String, Tensor> = vm
             .data()
@@ -263,6 +269,7 @@ mod tests {
             spec,
             40,
             classes,
+            0,
             VarBuilder::from_varmap(&vm, DType::F32, &Device::Cpu),
         )
         .unwrap();
@@ -286,7 +293,7 @@ mod tests {
         let x = Tensor::randn(0f32, 1.0, (4, 40), &Device::Cpu).unwrap();
         let a = src_net
             .backbone
-            .features(&x)
+            .features(&x, false)
             .unwrap()
             .flatten_all()
             .unwrap()
@@ -294,7 +301,7 @@ mod tests {
             .unwrap();
         let b = dst_net
             .backbone
-            .features(&x)
+            .features(&x, false)
             .unwrap()
             .flatten_all()
             .unwrap()
@@ -302,7 +309,7 @@ mod tests {
             .unwrap();
         assert_eq!(a, b);
         // The head stays as initialised (and has its own shape).
-        assert_eq!(dst_net.forward(&x, false).unwrap().dims(), &[4, 3]);
+        assert_eq!(dst_net.forward(&x, false, false).unwrap().dims(), &[4, 3]);
     }
 
     #[test]

@@ -41,7 +41,7 @@ impl Cnn {
 }
 
 impl Backbone for Cnn {
-    fn features(&self, x: &Tensor) -> candle_core::Result<Tensor> {
+    fn features(&self, x: &Tensor, _train: bool) -> candle_core::Result<Tensor> {
         // [batch, len] -> [batch, len, 1] -> ... -> [batch, len', channels] -> [batch, len' * channels]
         let h = x.unsqueeze(2)?;
         let h = self.convs.iter().try_fold(h, |h, conv| conv.forward(&h)?.relu())?;

@@ -11,24 +11,38 @@ use candle_core::Tensor;
 use candle_nn::VarMap;
 use rand::Rng;
 
-/// Fills every parameter of `varmap` with `U(-b, b)`, `b = 1 / sqrt(fan_in)`
-/// (PyTorch's default for linear and convolution layers), where a bias uses
-/// the fan-in of its layer's weight.
+/// Fills every parameter of `varmap`: a one-dimensional `weight` is a
+/// normalisation scale and starts at 1, with its `bias` at 0; every other
+/// tensor is drawn from `U(-b, b)`, `b = 1 / sqrt(fan_in)` (PyTorch's default
+/// for linear and convolution layers), where a bias uses the fan-in of its
+/// layer's weight.
 pub fn seeded_init(varmap: &VarMap, seed: u64) -> candle_core::Result<()> {
     let vars = varmap.data().lock().expect("var map lock poisoned");
     let mut names: Vec<&String> = vars.keys().collect();
     names.sort();
     let mut rng = rng::stream(seed, Purpose::Init);
+    let is_scale = |name: &str| name.ends_with(".weight") && vars.get(name).is_some_and(|w| w.dims().len() == 1);
     for name in names {
         let var = &vars[name];
-        let fan_in = match name.strip_suffix(".bias") {
-            Some(layer) => vars
-                .get(&format!("{layer}.weight"))
-                .map_or(1, |w| w.dims()[1..].iter().product::<usize>()),
-            None => var.dims()[1..].iter().product::<usize>(),
+        let sibling = name.strip_suffix(".bias").map(|layer| format!("{layer}.weight"));
+        let constant = if is_scale(name) {
+            Some(1.0)
+        } else if sibling.as_deref().is_some_and(is_scale) {
+            Some(0.0)
+        } else {
+            None
         };
-        let bound = 1.0 / (fan_in.max(1) as f32).sqrt();
-        let values: Vec<f32> = (0..var.elem_count()).map(|_| rng.random_range(-bound..bound)).collect();
+        let values: Vec<f32> = match constant {
+            Some(c) => vec![c; var.elem_count()],
+            None => {
+                let fan_in = match &sibling {
+                    Some(weight) => vars.get(weight).map_or(1, |w| w.dims()[1..].iter().product::<usize>()),
+                    None => var.dims()[1..].iter().product::<usize>(),
+                };
+                let bound = 1.0 / (fan_in.max(1) as f32).sqrt();
+                (0..var.elem_count()).map(|_| rng.random_range(-bound..bound)).collect()
+            }
+        };
         var.set(&Tensor::from_vec(values, var.shape(), var.device())?)?;
     }
     Ok(())
@@ -47,6 +61,7 @@ mod tests {
             &ModelSpec::Cnn { channels: 4 },
             40,
             5,
+            0,
             VarBuilder::from_varmap(&vm, DType::F32, &Device::Cpu),
         )
         .unwrap();

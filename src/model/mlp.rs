@@ -24,7 +24,7 @@ impl Mlp {
 }
 
 impl Backbone for Mlp {
-    fn features(&self, x: &Tensor) -> candle_core::Result<Tensor> {
+    fn features(&self, x: &Tensor, _train: bool) -> candle_core::Result<Tensor> {
         // [batch, input_len] -> [batch, hidden]
         self.layers
             .iter()

@@ -5,9 +5,11 @@
 //! `head.bias`), so a checkpoint's `backbone.*` tensors load into a new
 //! network whose head has a different number of classes.
 
+pub mod bert;
 pub mod checkpoint;
 pub mod cnn;
 pub mod conv1d;
+pub mod dropout;
 pub mod init;
 pub mod mlp;
 
@@ -37,6 +39,8 @@ pub enum ModelSpec {
         /// Channels per convolution.
         channels: usize,
     },
+    /// A BERT encoder with mean pooling over token ids (see [`bert`]).
+    Bert(bert::BertConfig),
 }
 
 impl Default for ModelSpec {
@@ -51,14 +55,18 @@ impl ModelSpec {
         match self {
             ModelSpec::Mlp { hidden, depth } => format!("MLP ({depth} hidden layers of {hidden})"),
             ModelSpec::Cnn { channels } => format!("1-D CNN (3 conv layers, {channels} channels)"),
+            ModelSpec::Bert(c) => format!(
+                "BERT ({} layers, hidden {}, {} heads, vocabulary {})",
+                c.num_hidden_layers, c.hidden_size, c.num_attention_heads, c.vocab_size
+            ),
         }
     }
 }
 
 /// The part of a network that pretraining is for.
 pub trait Backbone: Send + Sync {
-    /// `[batch, input_len]` -> `[batch, feature_dim]`.
-    fn features(&self, x: &Tensor) -> candle_core::Result<Tensor>;
+    /// `[batch, input_len]` -> `[batch, feature_dim]`; `train` turns dropout on.
+    fn features(&self, x: &Tensor, train: bool) -> candle_core::Result<Tensor>;
     /// Width of the feature vector the head receives.
     fn feature_dim(&self) -> usize;
 }
@@ -70,23 +78,39 @@ pub struct Network {
 }
 
 impl Network {
-    /// Builds the network, creating or fetching its parameters through `vb`.
-    pub fn new(spec: &ModelSpec, input_len: usize, num_classes: usize, vb: VarBuilder) -> candle_core::Result<Self> {
+    /// Builds the network, creating or fetching its parameters through `vb`;
+    /// `seed` fixes its dropout masks, if it has dropout.
+    pub fn new(
+        spec: &ModelSpec,
+        input_len: usize,
+        num_classes: usize,
+        seed: u64,
+        vb: VarBuilder,
+    ) -> candle_core::Result<Self> {
         let backbone: Box<dyn Backbone> = match spec {
             ModelSpec::Mlp { hidden, depth } => Box::new(mlp::Mlp::new(input_len, *hidden, *depth, vb.pp(BACKBONE))?),
             ModelSpec::Cnn { channels } => Box::new(cnn::Cnn::new(input_len, *channels, vb.pp(BACKBONE))?),
+            ModelSpec::Bert(config) => Box::new(bert::Bert::new(config, input_len, seed, vb.pp(BACKBONE))?),
         };
         let head = candle_nn::linear(backbone.feature_dim(), num_classes, vb.pp(HEAD))?;
         Ok(Network { backbone, head })
     }
 
-    /// Class scores `[batch, num_classes]` for `x` `[batch, input_len]`.
+    /// The backbone's features `[batch, feature_dim]` in evaluation mode (no
+    /// dropout, no graph through the input): what a frozen probe's head sees,
+    /// and what can be cached once per dataset.
+    pub fn features(&self, x: &Tensor) -> candle_core::Result<Tensor> {
+        Ok(self.backbone.features(&x.detach(), false)?.detach())
+    }
+
+    /// Class scores `[batch, num_classes]` for `x` `[batch, input_len]`;
+    /// `train` turns dropout on (never in a frozen backbone).
     ///
     /// With `freeze_backbone` the features are detached from the graph, so no
     /// gradient is computed through the backbone at all (leaving its weights out
     /// of the optimizer alone would still compute every gradient).
-    pub fn forward(&self, x: &Tensor, freeze_backbone: bool) -> candle_core::Result<Tensor> {
-        let features = self.backbone.features(x)?;
+    pub fn forward(&self, x: &Tensor, freeze_backbone: bool, train: bool) -> candle_core::Result<Tensor> {
+        let features = self.backbone.features(x, train && !freeze_backbone)?;
         let features = if freeze_backbone { features.detach() } else { features };
         self.head.forward(&features)
     }
@@ -102,9 +126,9 @@ mod tests {
     fn both_architectures_give_class_scores() {
         for spec in [ModelSpec::Mlp { hidden: 16, depth: 2 }, ModelSpec::Cnn { channels: 4 }] {
             let vm = VarMap::new();
-            let net = Network::new(&spec, 40, 5, VarBuilder::from_varmap(&vm, DType::F32, &Device::Cpu)).unwrap();
+            let net = Network::new(&spec, 40, 5, 0, VarBuilder::from_varmap(&vm, DType::F32, &Device::Cpu)).unwrap();
             let x = Tensor::zeros((3, 40), DType::F32, &Device::Cpu).unwrap();
-            assert_eq!(net.forward(&x, false).unwrap().dims(), &[3, 5]);
+            assert_eq!(net.forward(&x, false, false).unwrap().dims(), &[3, 5]);
             let names: Vec<String> = vm.data().lock().unwrap().keys().cloned().collect();
             assert!(
                 names

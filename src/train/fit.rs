@@ -144,7 +144,7 @@ pub fn fit(
             let idx = Tensor::from_slice(chunk, chunk.len(), device)?;
             let logits = model
                 .network
-                .forward(&x.index_select(&idx, 0)?, model.freeze_backbone)?;
+                .forward(&x.index_select(&idx, 0)?, model.freeze_backbone, true)?;
             let loss = candle_nn::loss::cross_entropy(&logits, &y.index_select(&idx, 0)?)?;
             let value = loss.to_scalar::<f32>()?;
             out.steps += 1;
@@ -214,7 +214,7 @@ pub fn accuracy(model: &PreparedModel, data: (&Tensor, &Tensor)) -> Result<f64> 
     let mut correct = 0.0f64;
     for start in (0..n).step_by(EVAL_CHUNK) {
         let len = EVAL_CHUNK.min(n - start);
-        let logits = model.network.forward(&x.narrow(0, start, len)?.detach(), true)?;
+        let logits = model.network.forward(&x.narrow(0, start, len)?.detach(), true, false)?;
         let hits = logits
             .argmax(1)?
             .eq(&y.narrow(0, start, len)?)?

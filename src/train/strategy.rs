@@ -83,6 +83,7 @@ pub fn prepare(
         spec,
         input_len,
         num_classes,
+        seed,
         VarBuilder::from_varmap(&varmap, DType::F32, device),
     )?;
     seeded_init(&varmap, seed)?;
@@ -136,7 +137,8 @@ mod tests {
         let y = Tensor::from_slice(&[0u32, 1, 2, 0, 1, 2, 0, 1], 8, &Device::Cpu).unwrap();
         for strategy in Strategy::ALL {
             let m = prepare(&spec, 40, 3, strategy, 0, Some(&weights), &Device::Cpu).unwrap();
-            let loss = candle_nn::loss::cross_entropy(&m.network.forward(&x, m.freeze_backbone).unwrap(), &y).unwrap();
+            let loss =
+                candle_nn::loss::cross_entropy(&m.network.forward(&x, m.freeze_backbone, true).unwrap(), &y).unwrap();
             let grads = loss.backward().unwrap();
             let vars = m.varmap.data().lock().unwrap();
             for (name, var) in vars.iter() {

@@ -1,0 +1,419 @@
+//! A BERT encoder whose every layer trains, with mean pooling: the backbone
+//! for Hugging Face BERT-family checkpoints such as all-MiniLM-L6-v2.
+//!
+//! Why not candle-transformers' BERT: its LayerNorm is candle's fused kernel,
+//! which has no backward pass, so "fine-tuning" it silently trains only the
+//! head, and its dropout is a no-op. Here LayerNorm is
+//! `candle_nn::ops::layer_norm_slow` (ordinary, differentiable ops), softmax
+//! is the differentiable `candle_nn::ops::softmax`, and dropout is real and
+//! seeded ([`super::dropout`]). Parameter names follow Hugging Face's
+//! (`embeddings.word_embeddings.weight`, `encoder.layer.0.attention.self.query.weight`,
+//! ...), so a checkpoint's tensors load by name under the `backbone.` prefix.
+//!
+//! Inputs are token ids stored exactly as `f32` (ids below 2^24) in a
+//! `[batch, tokens]` tensor, so the data pipeline and training loop are the
+//! same as for numeric features; id 0 (padding) is masked out of attention
+//! and of the mean.
+
+use super::dropout::Dropout;
+use super::Backbone;
+use crate::{fsio, Error, Result};
+use candle_core::{DType, Module, Tensor, D};
+use candle_nn::{Embedding, Linear, VarBuilder};
+use serde::{Deserialize, Serialize};
+use std::path::Path;
+
+/// The fields of a Hugging Face `config.json` that define a BERT encoder.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct BertConfig {
+    /// Tokens in the vocabulary.
+    pub vocab_size: usize,
+    /// Width of every hidden state.
+    pub hidden_size: usize,
+    /// Transformer layers.
+    pub num_hidden_layers: usize,
+    /// Attention heads per layer.
+    pub num_attention_heads: usize,
+    /// Width of the feed-forward layer.
+    pub intermediate_size: usize,
+    /// Longest input, tokens.
+    pub max_position_embeddings: usize,
+    /// Segment (token type) embeddings.
+    pub type_vocab_size: usize,
+    /// LayerNorm epsilon.
+    pub layer_norm_eps: f64,
+    /// Dropout after embeddings, attention output and feed-forward output.
+    pub hidden_dropout_prob: f64,
+    /// Dropout on attention probabilities.
+    pub attention_probs_dropout_prob: f64,
+    /// The padding token's id.
+    #[serde(default)]
+    pub pad_token_id: u32,
+}
+
+impl BertConfig {
+    /// Reads a Hugging Face `config.json`, checking it describes a BERT encoder this module can build.
+    pub fn load(path: &Path) -> Result<Self> {
+        let text = fsio::read_to_string(path)?;
+        let value: serde_json::Value = serde_json::from_str(&text)
+            .map_err(|e| Error::Invalid(format!("{}: not valid JSON ({e})", path.display())))?;
+        if let Some(act) = value.get("hidden_act").and_then(|v| v.as_str()) {
+            if act != "gelu" {
+                return Err(Error::Invalid(format!(
+                    "{}: hidden_act \"{act}\" is not supported; this BERT uses \"gelu\"",
+                    path.display()
+                )));
+            }
+        }
+        let config: BertConfig = serde_json::from_value(value)
+            .map_err(|e| Error::Invalid(format!("{}: not a BERT config ({e})", path.display())))?;
+        if !config.hidden_size.is_multiple_of(config.num_attention_heads) {
+            return Err(Error::Invalid(format!(
+                "{}: hidden_size {} is not a multiple of num_attention_heads {}",
+                path.display(),
+                config.hidden_size,
+                config.num_attention_heads
+            )));
+        }
+        Ok(config)
+    }
+}
+
+/// LayerNorm from differentiable operations.
+struct LayerNorm {
+    weight: Tensor,
+    bias: Tensor,
+    eps: f32,
+}
+
+impl LayerNorm {
+    fn new(size: usize, eps: f64, vb: VarBuilder) -> candle_core::Result<Self> {
+        Ok(LayerNorm {
+            weight: vb.get(size, "weight")?,
+            bias: vb.get(size, "bias")?,
+            eps: eps as f32,
+        })
+    }
+
+    fn forward(&self, x: &Tensor) -> candle_core::Result<Tensor> {
+        candle_nn::ops::layer_norm_slow(x, &self.weight, &self.bias, self.eps)
+    }
+}
+
+/// One transformer layer.
+struct Layer {
+    query: Linear,
+    key: Linear,
+    value: Linear,
+    attention_out: Linear,
+    attention_norm: LayerNorm,
+    intermediate: Linear,
+    output: Linear,
+    output_norm: LayerNorm,
+    attention_dropout: Dropout,
+    hidden_dropout: Dropout,
+    heads: usize,
+    head_dim: usize,
+}
+
+impl Layer {
+    fn new(c: &BertConfig, seed: u64, index: u64, vb: VarBuilder) -> candle_core::Result<Self> {
+        let h = c.hidden_size;
+        let attn = vb.pp("attention");
+        Ok(Layer {
+            query: candle_nn::linear(h, h, attn.pp("self").pp("query"))?,
+            key: candle_nn::linear(h, h, attn.pp("self").pp("key"))?,
+            value: candle_nn::linear(h, h, attn.pp("self").pp("value"))?,
+            attention_out: candle_nn::linear(h, h, attn.pp("output").pp("dense"))?,
+            attention_norm: LayerNorm::new(h, c.layer_norm_eps, attn.pp("output").pp("LayerNorm"))?,
+            intermediate: candle_nn::linear(h, c.intermediate_size, vb.pp("intermediate").pp("dense"))?,
+            output: candle_nn::linear(c.intermediate_size, h, vb.pp("output").pp("dense"))?,
+            output_norm: LayerNorm::new(h, c.layer_norm_eps, vb.pp("output").pp("LayerNorm"))?,
+            attention_dropout: Dropout::new(c.attention_probs_dropout_prob as f32, seed, 2 * index + 1),
+            hidden_dropout: Dropout::new(c.hidden_dropout_prob as f32, seed, 2 * index + 2),
+            heads: c.num_attention_heads,
+            head_dim: h / c.num_attention_heads,
+        })
+    }
+
+    /// `[batch, tokens, hidden]` -> the same shape; `mask_bias` is `[batch, 1, 1, tokens]`.
+    fn forward(&self, h: &Tensor, mask_bias: &Tensor, train: bool) -> candle_core::Result<Tensor> {
+        let (b, t, width) = h.dims3()?;
+        let split = |x: Tensor| -> candle_core::Result<Tensor> {
+            // [batch, tokens, hidden] -> [batch, heads, tokens, head_dim]
+            x.reshape((b, t, self.heads, self.head_dim))?
+                .transpose(1, 2)?
+                .contiguous()
+        };
+        let q = split(self.query.forward(h)?)?;
+        let k = split(self.key.forward(h)?)?;
+        let v = split(self.value.forward(h)?)?;
+        let scores = (q.matmul(&k.t()?)? / (self.head_dim as f64).sqrt())?.broadcast_add(mask_bias)?;
+        let probs = self
+            .attention_dropout
+            .forward(&candle_nn::ops::softmax(&scores, D::Minus1)?, train)?;
+        let context = probs.matmul(&v)?.transpose(1, 2)?.reshape((b, t, width))?;
+        let attended = self
+            .hidden_dropout
+            .forward(&self.attention_out.forward(&context)?, train)?;
+        let a = self.attention_norm.forward(&(attended + h)?)?;
+        let inner = self.intermediate.forward(&a)?.gelu_erf()?;
+        let out = self.hidden_dropout.forward(&self.output.forward(&inner)?, train)?;
+        self.output_norm.forward(&(out + a)?)
+    }
+}
+
+/// A BERT encoder with mean pooling over the non-padding tokens.
+pub struct Bert {
+    word: Embedding,
+    position: Embedding,
+    token_type: Embedding,
+    norm: LayerNorm,
+    dropout: Dropout,
+    layers: Vec<Layer>,
+    hidden: usize,
+    pad_token_id: u32,
+}
+
+impl Bert {
+    /// Builds the encoder for inputs of `input_len` tokens; `seed` fixes its dropout masks.
+    pub fn new(c: &BertConfig, input_len: usize, seed: u64, vb: VarBuilder) -> candle_core::Result<Self> {
+        if input_len > c.max_position_embeddings {
+            candle_core::bail!(
+                "inputs of {input_len} tokens exceed the model's {} positions",
+                c.max_position_embeddings
+            );
+        }
+        let h = c.hidden_size;
+        let emb = vb.pp("embeddings");
+        let layers = (0..c.num_hidden_layers)
+            .map(|i| Layer::new(c, seed, i as u64, vb.pp("encoder").pp("layer").pp(i.to_string())))
+            .collect::<candle_core::Result<_>>()?;
+        Ok(Bert {
+            word: candle_nn::embedding(c.vocab_size, h, emb.pp("word_embeddings"))?,
+            position: candle_nn::embedding(c.max_position_embeddings, h, emb.pp("position_embeddings"))?,
+            token_type: candle_nn::embedding(c.type_vocab_size, h, emb.pp("token_type_embeddings"))?,
+            norm: LayerNorm::new(h, c.layer_norm_eps, emb.pp("LayerNorm"))?,
+            dropout: Dropout::new(c.hidden_dropout_prob as f32, seed, 0),
+            layers,
+            hidden: h,
+            pad_token_id: c.pad_token_id,
+        })
+    }
+}
+
+impl Backbone for Bert {
+    fn features(&self, x: &Tensor, train: bool) -> candle_core::Result<Tensor> {
+        // x: token ids as f32, [batch, tokens]
+        let ids = x.to_dtype(DType::U32)?;
+        let (b, t) = ids.dims2()?;
+        let device = ids.device();
+        let mask = ids.ne(self.pad_token_id)?.to_dtype(DType::F32)?; // [batch, tokens]
+        let positions = Tensor::arange(0u32, t as u32, device)?;
+        let types = Tensor::zeros((b, t), DType::U32, device)?;
+        let embedded = self
+            .word
+            .forward(&ids)?
+            .broadcast_add(&self.position.forward(&positions)?)?
+            .add(&self.token_type.forward(&types)?)?;
+        let mut h = self.dropout.forward(&self.norm.forward(&embedded)?, train)?;
+        // Padding gets a large negative score, so softmax gives it no attention.
+        let mask_bias = ((mask.ones_like()? - &mask)? * -10_000.0)?.reshape((b, 1, 1, t))?;
+        for layer in &self.layers {
+            h = layer.forward(&h, &mask_bias, train)?;
+        }
+        // Mean over non-padding tokens: [batch, tokens, hidden] -> [batch, hidden]
+        let weights = mask.unsqueeze(2)?;
+        let summed = h.broadcast_mul(&weights)?.sum(1)?;
+        let counts = weights.sum(1)?.clamp(1.0, f64::MAX)?;
+        summed.broadcast_div(&counts)
+    }
+
+    fn feature_dim(&self) -> usize {
+        self.hidden
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::checkpoint::tests_support::save_for_test;
+    use crate::model::ModelSpec;
+    use crate::train::{prepare, Strategy};
+    use candle_core::Device;
+
+    /// A 2-layer, 2-head BERT small enough to train in a test.
+    pub(crate) fn tiny() -> BertConfig {
+        BertConfig {
+            vocab_size: 40,
+            hidden_size: 16,
+            num_hidden_layers: 2,
+            num_attention_heads: 2,
+            intermediate_size: 32,
+            max_position_embeddings: 64,
+            type_vocab_size: 2,
+            layer_norm_eps: 1e-12,
+            hidden_dropout_prob: 0.1,
+            attention_probs_dropout_prob: 0.1,
+            pad_token_id: 0,
+        }
+    }
+
+    /// Token ids as f32, the last two positions of every row padding.
+    fn batch() -> (Tensor, Tensor) {
+        let ids: Vec<f32> = (0..8 * 40)
+            .map(|i| if i % 40 >= 38 { 0.0 } else { (1 + (i * 7) % 39) as f32 })
+            .collect();
+        let x = Tensor::from_vec(ids, (8, 40), &Device::Cpu).unwrap();
+        let y = Tensor::from_slice(&[0u32, 1, 2, 0, 1, 2, 0, 1], 8, &Device::Cpu).unwrap();
+        (x, y)
+    }
+
+    /// The property candle-transformers' BERT lacks: fine-tuning reaches every
+    /// tensor (LayerNorm included) with a non-zero gradient; probing reaches
+    /// none of the encoder's.
+    #[test]
+    fn finetune_reaches_every_tensor_probe_none_of_the_encoder() {
+        let dir = tempfile::tempdir().unwrap();
+        let spec = ModelSpec::Bert(tiny());
+        let weights = save_for_test(dir.path(), &spec);
+        let (x, y) = batch();
+        for strategy in [Strategy::Finetune, Strategy::Probe] {
+            let m = prepare(&spec, 40, 3, strategy, 0, Some(&weights), &Device::Cpu).unwrap();
+            let logits = m.network.forward(&x, m.freeze_backbone, true).unwrap();
+            let grads = candle_nn::loss::cross_entropy(&logits, &y).unwrap().backward().unwrap();
+            let vars = m.varmap.data().lock().unwrap();
+            assert_eq!(vars.len(), 5 + 16 * 2 + 2, "embeddings 5, 16 per layer, head 2");
+            for (name, var) in vars.iter() {
+                let g = grads.get(var.as_tensor());
+                if strategy == Strategy::Probe && !name.starts_with("head.") {
+                    assert!(g.is_none(), "probe: {name} got a gradient");
+                    continue;
+                }
+                let g = g.unwrap_or_else(|| panic!("{strategy}: {name} got no gradient"));
+                let norm = g.sqr().unwrap().sum_all().unwrap().to_scalar::<f32>().unwrap();
+                assert!(norm > 0.0, "{strategy}: {name} has a zero gradient");
+            }
+        }
+    }
+
+    #[test]
+    fn dropout_is_real_in_training_and_off_in_evaluation() {
+        let spec = ModelSpec::Bert(tiny());
+        let m = prepare(&spec, 40, 3, Strategy::Scratch, 0, None, &Device::Cpu).unwrap();
+        let (x, _) = batch();
+        let run = |train| {
+            m.network
+                .forward(&x, false, train)
+                .unwrap()
+                .flatten_all()
+                .unwrap()
+                .to_vec1::<f32>()
+                .unwrap()
+        };
+        assert_eq!(run(false), run(false));
+        assert_ne!(run(true), run(true), "two training passes draw different masks");
+        assert_ne!(run(true), run(false));
+    }
+
+    #[test]
+    fn padding_does_not_change_the_pooled_features() {
+        let spec = ModelSpec::Bert(tiny());
+        let m = prepare(&spec, 6, 3, Strategy::Scratch, 0, None, &Device::Cpu).unwrap();
+        let padded = Tensor::from_slice(&[5f32, 9.0, 3.0, 0.0, 0.0, 0.0], (1, 6), &Device::Cpu).unwrap();
+        let unpadded = Tensor::from_slice(&[5f32, 9.0, 3.0], (1, 3), &Device::Cpu).unwrap();
+        let a = m
+            .network
+            .forward(&padded, false, false)
+            .unwrap()
+            .flatten_all()
+            .unwrap()
+            .to_vec1::<f32>()
+            .unwrap();
+        let b = m
+            .network
+            .forward(&unpadded, false, false)
+            .unwrap()
+            .flatten_all()
+            .unwrap()
+            .to_vec1::<f32>()
+            .unwrap();
+        for (x, y) in a.iter().zip(&b) {
+            assert!((x - y).abs() < 1e-5, "padding changed the result: {x} vs {y}");
+        }
+        let longer = Tensor::from_slice(&[5f32, 9.0, 3.0, 7.0, 0.0, 0.0], (1, 6), &Device::Cpu).unwrap();
+        let c = m
+            .network
+            .forward(&longer, false, false)
+            .unwrap()
+            .flatten_all()
+            .unwrap()
+            .to_vec1::<f32>()
+            .unwrap();
+        assert_ne!(a, c, "a real token changes the result");
+    }
+
+    #[test]
+    fn a_few_training_steps_lower_the_loss() {
+        use crate::measure::stopwatch::Stopwatch;
+        use crate::train::{fit, FitConfig};
+        // Class = whether token 7 occurs: learnable from the tokens alone.
+        let rows: Vec<Vec<f32>> = (0..48)
+            .map(|i| {
+                (0..10)
+                    .map(|j| {
+                        if j == i % 10 && i % 2 == 0 {
+                            7.0
+                        } else {
+                            (8 + (i * 3 + j * 5) % 30) as f32
+                        }
+                    })
+                    .collect()
+            })
+            .collect();
+        let labels: Vec<u32> = (0..48).map(|i| (i % 2 == 0) as u32).collect();
+        let x = Tensor::from_vec(rows.concat(), (48, 10), &Device::Cpu).unwrap();
+        let y = Tensor::from_vec(labels, 48, &Device::Cpu).unwrap();
+        let m = prepare(
+            &ModelSpec::Bert(tiny()),
+            10,
+            2,
+            Strategy::Scratch,
+            0,
+            None,
+            &Device::Cpu,
+        )
+        .unwrap();
+        let cfg = FitConfig {
+            learning_rate: 3e-3,
+            weight_decay: 0.0,
+            batch_size: 16,
+            max_epochs: 8,
+            min_steps_per_epoch: 3,
+            patience: 8,
+            target_accuracy: 1.0,
+            seed: 0,
+        };
+        let out = fit(&m, (&x, &y), (&x, &y), &cfg, &Stopwatch::start()).unwrap();
+        let (first, last) = (out.curve[0].train_loss, out.curve.last().unwrap().train_loss);
+        assert!(last < first * 0.7, "loss {first} -> {last}");
+    }
+
+    #[test]
+    fn config_json_loads_and_checks() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("config.json");
+        let mut json = serde_json::to_value(tiny()).unwrap();
+        json["hidden_act"] = "gelu".into();
+        json["architectures"] = serde_json::json!(["BertModel"]);
+        std::fs::write(&path, json.to_string()).unwrap();
+        assert_eq!(BertConfig::load(&path).unwrap(), tiny());
+        json["hidden_act"] = "relu".into();
+        std::fs::write(&path, json.to_string()).unwrap();
+        assert!(BertConfig::load(&path).unwrap_err().to_string().contains("hidden_act"));
+        json["hidden_act"] = "gelu".into();
+        json["num_attention_heads"] = 5.into();
+        std::fs::write(&path, json.to_string()).unwrap();
+        assert!(BertConfig::load(&path).unwrap_err().to_string().contains("multiple"));
+    }
+}
