@@ -7,34 +7,14 @@ pub(super) fn draw(r: &Results, area: &Area) -> DrawResult {
     let panels = area.split_evenly((1, 2));
     let strategies = &r.suite.train.strategies;
 
-    let rss: Vec<(Strategy, f64, f64)> = r
-        .aggregates
-        .iter()
-        .filter_map(|a| Some((a.strategy, a.budget_per_class as f64, a.peak_rss_mib?.mean)))
-        .collect();
-    let y_max = rss.iter().map(|p| p.2).fold(1.0, f64::max) * 1.2;
-    let mut left = ChartBuilder::on(&panels[0])
-        .caption("peak RSS of the worker process, MiB", (FAMILY, AXIS_PX))
-        .margin(MARGIN_PX)
-        .x_label_area_size(55)
-        .y_label_area_size(70)
-        .build_cartesian_2d(budget_range(r).log_scale(), 0f64..y_max)?;
-    left.configure_mesh()
-        .x_desc("labels per class (log)")
-        .y_desc("MiB")
-        .y_label_formatter(&int_label)
-        .x_label_formatter(&int_label)
-        .label_style((FAMILY, LABEL_PX))
-        .axis_desc_style((FAMILY, LABEL_PX))
-        .draw()?;
-    for &s in strategies {
-        strategy_line(
-            &mut left,
-            s,
-            rss.iter().filter(|p| p.0 == s).map(|p| (p.1, p.2)).collect(),
-        )?;
-    }
-    legend(&mut left, SeriesLabelPosition::LowerRight)?;
+    budget_panel(
+        r,
+        &panels[0],
+        "peak RSS of the worker process, MiB",
+        "MiB",
+        SeriesLabelPosition::LowerRight,
+        |a| Some(a.peak_rss_mib?.mean),
+    )?;
 
     let params: Vec<(Strategy, f64)> = strategies
         .iter()

@@ -212,6 +212,45 @@ where
     Ok(())
 }
 
+/// A panel of one per-cell figure against the label budget (log x), a line per strategy.
+fn budget_panel(
+    r: &Results,
+    area: &Area,
+    caption: &str,
+    y_desc: &str,
+    legend_at: SeriesLabelPosition,
+    figure: impl Fn(&crate::analysis::Aggregate) -> Option<f64>,
+) -> DrawResult {
+    let points: Vec<(Strategy, f64, f64)> = r
+        .aggregates
+        .iter()
+        .filter_map(|a| Some((a.strategy, a.budget_per_class as f64, figure(a)?)))
+        .collect();
+    let y_max = points.iter().map(|p| p.2).fold(0.1, f64::max) * 1.2;
+    let mut chart = ChartBuilder::on(area)
+        .caption(caption, (FAMILY, AXIS_PX))
+        .margin(MARGIN_PX)
+        .x_label_area_size(55)
+        .y_label_area_size(70)
+        .build_cartesian_2d(budget_range(r).log_scale(), 0f64..y_max)?;
+    chart
+        .configure_mesh()
+        .x_desc("labels per class (log)")
+        .y_desc(y_desc)
+        .x_label_formatter(&int_label)
+        .label_style((FAMILY, LABEL_PX))
+        .axis_desc_style((FAMILY, LABEL_PX))
+        .draw()?;
+    for &s in &r.suite.train.strategies {
+        strategy_line(
+            &mut chart,
+            s,
+            points.iter().filter(|p| p.0 == s).map(|p| (p.1, p.2)).collect(),
+        )?;
+    }
+    legend(&mut chart, legend_at)
+}
+
 /// Draws a series' legend box in a corner.
 fn legend<'a, CT: CoordTranslate>(
     chart: &mut ChartContext<'a, BitMapBackend<'a>, CT>,

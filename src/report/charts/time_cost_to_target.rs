@@ -9,39 +9,17 @@ pub(super) fn draw(r: &Results, area: &Area) -> DrawResult {
     let strategies = &r.suite.train.strategies;
 
     // Left: seconds until validation accuracy first reached the target.
-    let times: Vec<(Strategy, f64, f64)> = r
-        .aggregates
-        .iter()
-        .filter_map(|a| Some((a.strategy, a.budget_per_class as f64, a.time_to_target_s?.mean)))
-        .collect();
-    let t_max = times.iter().map(|t| t.2).fold(0.1, f64::max) * 1.2;
-    let mut left = ChartBuilder::on(&panels[0])
-        .caption(
-            format!(
-                "seconds to {} validation accuracy",
-                crate::fmt::pct(r.suite.target_accuracy)
-            ),
-            (FAMILY, AXIS_PX),
-        )
-        .margin(MARGIN_PX)
-        .x_label_area_size(55)
-        .y_label_area_size(70)
-        .build_cartesian_2d(x.clone().log_scale(), 0f64..t_max)?;
-    left.configure_mesh()
-        .x_desc("labels per class (log)")
-        .y_desc("seconds (mean over runs that reached it)")
-        .x_label_formatter(&int_label)
-        .label_style((FAMILY, LABEL_PX))
-        .axis_desc_style((FAMILY, LABEL_PX))
-        .draw()?;
-    for &s in strategies {
-        strategy_line(
-            &mut left,
-            s,
-            times.iter().filter(|t| t.0 == s).map(|t| (t.1, t.2)).collect(),
-        )?;
-    }
-    legend(&mut left, SeriesLabelPosition::UpperRight)?;
+    budget_panel(
+        r,
+        &panels[0],
+        &format!(
+            "seconds to {} validation accuracy",
+            crate::fmt::pct(r.suite.target_accuracy)
+        ),
+        "seconds (mean over runs that reached it)",
+        SeriesLabelPosition::UpperRight,
+        |a| Some(a.time_to_target_s?.mean),
+    )?;
 
     // Right: total cost per task; filled where the mean test accuracy reaches the target.
     let costs: Vec<(Strategy, f64, f64, bool)> = r
