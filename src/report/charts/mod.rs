@@ -238,6 +238,7 @@ fn budget_panel(
         .x_desc("labels per class (log)")
         .y_desc(y_desc)
         .x_label_formatter(&int_label)
+        .y_label_formatter(&|v| crate::fmt::sig3(*v))
         .label_style((FAMILY, LABEL_PX))
         .axis_desc_style((FAMILY, LABEL_PX))
         .draw()?;
