@@ -60,6 +60,19 @@ fn minilm_embeddings_match_the_numpy_reference() {
     let total: usize = varmap.all_vars().iter().map(|v| v.elem_count()).sum();
     assert!(total > 22_000_000, "about 22.7M parameters, found {total}");
 
+    // The project's tokenizer path gives the reference's ids (padding and truncation set by us).
+    let sentences: Vec<String> = reference["sentences"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s.as_str().unwrap().to_string())
+        .collect();
+    let (tokens, pad) =
+        reuse_bench::data::text::tokenize(&sentences, vec![0; sentences.len()], &dir.join("tokenizer.json"), len)
+            .unwrap();
+    assert_eq!(pad, 0);
+    assert_eq!(tokens.features, ids.concat());
+
     let features = net.features(&x).unwrap().to_vec2::<f32>().unwrap();
     for (row, want) in features.iter().zip(reference["embedding_first_16"].as_array().unwrap()) {
         for (got, want) in row.iter().zip(want.as_array().unwrap()) {

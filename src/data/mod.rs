@@ -10,6 +10,7 @@ pub mod digits;
 pub mod idx;
 pub mod mnist1d;
 pub mod splits;
+pub mod text;
 
 use candle_core::{Device, Tensor};
 

@@ -10,7 +10,8 @@
 //! Budget subsets are nested (the 10-per-class subset contains the 5-per-class
 //! one) and identical for every strategy at a given budget and seed.
 
-use super::{digits, mnist1d, Dataset};
+use super::csv_table::{load_text, Column};
+use super::{digits, mnist1d, text, Dataset};
 use crate::rng::{self, Purpose};
 use crate::suite::{TaskKind, TaskSpec};
 use crate::{Error, Result};
@@ -32,6 +33,11 @@ pub fn source_task(spec: &TaskSpec) -> Result<ClassSplit> {
     let ds = match spec.kind {
         TaskKind::Mnist1d => mnist1d_set(spec),
         TaskKind::Digits => shuffled(digits::mnist_8x8(spec.mnist_dir())?, spec.seed),
+        TaskKind::Text => {
+            return Err(Error::Invalid(
+                "a text task has no source to pretrain on: its backbone is the suite's [pretrained] model".into(),
+            ))
+        }
     };
     split_classes(
         &ds,
@@ -46,6 +52,7 @@ pub fn target_task(spec: &TaskSpec) -> Result<ClassSplit> {
     let ds = match spec.kind {
         TaskKind::Mnist1d => mnist1d_set(spec),
         TaskKind::Digits => shuffled(digits::uci_digits()?, spec.seed),
+        TaskKind::Text => shuffled(text_set(spec)?, spec.seed),
     };
     split_classes(
         &ds,
@@ -60,14 +67,63 @@ pub fn target_task(spec: &TaskSpec) -> Result<ClassSplit> {
 /// would have to pretrain fails before it starts.
 pub fn check_source(spec: &TaskSpec) -> Result<()> {
     match spec.kind {
-        TaskKind::Mnist1d => Ok(()),
+        TaskKind::Mnist1d | TaskKind::Text => Ok(()),
         TaskKind::Digits => digits::check_mnist(spec.mnist_dir()),
     }
+}
+
+/// Checks that the target's files exist (a text task's CSV and tokenizer), so
+/// a sweep that could not run fails before it starts.
+pub fn check_target(spec: &TaskSpec) -> Result<()> {
+    if spec.kind != TaskKind::Text {
+        return Ok(());
+    }
+    for (key, path) in [("task.path", &spec.path), ("task.tokenizer", &spec.tokenizer)] {
+        match path {
+            Some(p) if p.is_file() => {}
+            Some(p) => {
+                return Err(Error::Invalid(format!(
+                    "{key} = {}: no such file (for the built-in sentiment suite, `bash .ci/fetch-data.sh data` \
+                     fetches it)",
+                    p.display()
+                )))
+            }
+            None => return Err(Error::Invalid(format!("{key} is required for a text task"))),
+        }
+    }
+    Ok(())
 }
 
 /// All ten MNIST-1D classes, generated and standardised together, so source and target share one scale.
 fn mnist1d_set(spec: &TaskSpec) -> Dataset {
     mnist1d::generate(spec.samples_per_class, spec.seed, &mnist1d::Params::default())
+}
+
+/// The labelled texts of a text task, minus the dropped labels, as token ids.
+/// Classes are the remaining label values in sorted order.
+fn text_set(spec: &TaskSpec) -> Result<Dataset> {
+    let (Some(path), Some(tokenizer)) = (&spec.path, &spec.tokenizer) else {
+        return Err(Error::Invalid("a text task needs task.path and task.tokenizer".into()));
+    };
+    let text_col = Column::Name(spec.text_column.clone().unwrap_or_else(|| "text".into()));
+    let label_col = Column::Name(spec.label_column.clone().unwrap_or_else(|| "label".into()));
+    let loaded = load_text(path, &text_col, &label_col)?;
+    let kept: Vec<String> = loaded
+        .class_names
+        .iter()
+        .filter(|n| !spec.drop_labels.contains(n))
+        .cloned()
+        .collect();
+    let mut texts = Vec::new();
+    let mut labels = Vec::new();
+    for (text, &label) in loaded.data.texts.iter().zip(&loaded.data.labels) {
+        let name = &loaded.class_names[label as usize];
+        if let Some(class) = kept.iter().position(|k| k == name) {
+            texts.push(text.clone());
+            labels.push(class as u32);
+        }
+    }
+    Ok(text::tokenize(&texts, labels, tokenizer, spec.max_tokens())?.0)
 }
 
 /// The examples in a seed-fixed order, so that splits taken in order are random but reproducible.

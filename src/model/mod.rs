@@ -50,6 +50,18 @@ impl Default for ModelSpec {
 }
 
 impl ModelSpec {
+    /// Examples per forward pass when evaluating. candle keeps every
+    /// intermediate of a forward pass alive while its result lives, so a wide
+    /// model evaluated in one large chunk holds gigabytes (measured: 10.9 GB
+    /// peak RSS for 500 texts through MiniLM); small models evaluate faster in
+    /// large chunks.
+    pub fn eval_chunk(&self) -> usize {
+        match self {
+            ModelSpec::Mlp { .. } | ModelSpec::Cnn { .. } => 4096,
+            ModelSpec::Bert(_) => 32,
+        }
+    }
+
     /// A short human-readable description, e.g. `cnn (32 channels)`.
     pub fn describe(&self) -> String {
         match self {

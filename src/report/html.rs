@@ -123,7 +123,7 @@ impl Exporter for Html {
             card: r
                 .pretrained
                 .as_ref()
-                .map(|p| serde_json::to_string_pretty(&p.card).expect("cards serialise")),
+                .map(|p| serde_json::to_string_pretty(p).expect("cards serialise")),
             provenance: tables::provenance(r),
             suite_toml: r.suite.to_toml(),
         };

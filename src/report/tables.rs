@@ -388,8 +388,18 @@ pub fn protocol(r: &Results) -> Vec<Item> {
             ),
         ),
     ];
-    if let Some(p) = &r.pretrained {
-        let c = &p.card;
+    if let Some(g) = r.pretrained.as_ref().and_then(|p| p.given.as_ref()) {
+        items.push(item(
+            "Pretrained backbone",
+            format!(
+                "given: {} ({:.1} MB of weights), loaded in each run's init phase; its terms are under Cost assumptions.",
+                g.name,
+                g.weights_bytes as f64 / 1e6
+            ),
+        ));
+    }
+    if let Some(p) = r.pretrained.as_ref().filter(|p| p.card.is_some()) {
+        let c = p.card.as_ref().expect("filtered on a card");
         items.push(item(
             "Pretrained backbone",
             format!(

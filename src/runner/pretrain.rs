@@ -3,21 +3,36 @@
 
 use super::job::{Job, JobOutput};
 use super::spawn::WorkerCommand;
+use crate::model::bert::BertConfig;
 use crate::model::checkpoint::{self, ModelCard, PretrainRecipe, WEIGHTS_FILE};
-use crate::suite::Suite;
+use crate::model::ModelSpec;
+use crate::suite::{GivenModel, Suite};
 use crate::{Error, Result};
 use serde::{Deserialize, Serialize};
 use std::path::{Path, PathBuf};
 
-/// A checkpoint ready for the reuse strategies.
+/// A checkpoint ready for the reuse strategies: pretrained here (with its
+/// model card) or given (a Hugging Face folder from a hub or zoo).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Pretrained {
     /// The checkpoint folder.
     pub dir: PathBuf,
-    /// Its model card: how it was made and what that cost.
-    pub card: ModelCard,
-    /// Whether it came from the cache (true) or was trained by this invocation.
+    /// For an in-house backbone, its model card: how it was made and what that cost.
+    pub card: Option<ModelCard>,
+    /// Whether an in-house checkpoint came from the cache (true) or was trained by this invocation.
     pub from_cache: bool,
+    /// For a given model, what it is.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub given: Option<GivenInfo>,
+}
+
+/// A given pretrained model as found on disk.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct GivenInfo {
+    /// Its name where it comes from.
+    pub name: String,
+    /// Size of `model.safetensors` (what a download costs).
+    pub weights_bytes: u64,
 }
 
 impl Pretrained {
@@ -48,6 +63,9 @@ pub fn ensure(
     force: bool,
     say: &mut dyn FnMut(&str),
 ) -> Result<Pretrained> {
+    if let Some(given) = &suite.pretrained {
+        return given_model(suite, given, say);
+    }
     let recipe = PretrainRecipe::of(suite);
     if !force {
         if let Some((dir, card)) = checkpoint::find_cached(cache_root, &recipe) {
@@ -60,8 +78,9 @@ pub fn ensure(
             ));
             return Ok(Pretrained {
                 dir,
-                card,
+                card: Some(card),
                 from_cache: true,
+                given: None,
             });
         }
     }
@@ -91,11 +110,67 @@ pub fn ensure(
             ));
             Ok(Pretrained {
                 dir,
-                card: *card,
+                card: Some(*card),
                 from_cache: false,
+                given: None,
             })
         }
         Ok(other) => Err(Error::Worker(format!("pretraining worker answered {other:?}"))),
         Err(message) => Err(Error::Worker(format!("pretraining failed: {message}"))),
     }
+}
+
+/// Checks a given model's folder: its weights exist and its `config.json`
+/// describes the suite's model, so the checkpoint fits before any run starts.
+/// Returns the size of the weights.
+pub fn check_given(suite: &Suite, given: &GivenModel) -> Result<u64> {
+    let weights = given.dir.join(WEIGHTS_FILE);
+    let weights_bytes = std::fs::metadata(&weights)
+        .map_err(|_| Error::Checkpoint {
+            path: weights.clone(),
+            message: format!(
+                "not found: [pretrained] dir must hold config.json and model.safetensors (for {}, `bash \
+                 .ci/fetch-data.sh DIR minilm` fetches them)",
+                given.name
+            ),
+        })?
+        .len();
+    if let ModelSpec::Bert(expected) = &suite.model {
+        let config_path = given.dir.join("config.json");
+        let found = BertConfig::load(&config_path)?;
+        let same = BertConfig {
+            hidden_dropout_prob: expected.hidden_dropout_prob,
+            attention_probs_dropout_prob: expected.attention_probs_dropout_prob,
+            ..found.clone()
+        };
+        if &same != expected {
+            return Err(Error::Checkpoint {
+                path: config_path,
+                message: format!(
+                    "describes another model than the suite's [model] (found {found:?}); copy its sizes into the suite"
+                ),
+            });
+        }
+    }
+    Ok(weights_bytes)
+}
+
+/// The suite's given model, checked.
+fn given_model(suite: &Suite, given: &GivenModel, say: &mut dyn FnMut(&str)) -> Result<Pretrained> {
+    let weights_bytes = check_given(suite, given)?;
+    say(&format!(
+        "using the given pretrained model {} from {} ({:.1} MB of weights)",
+        given.name,
+        given.dir.display(),
+        weights_bytes as f64 / 1e6
+    ));
+    Ok(Pretrained {
+        dir: given.dir.clone(),
+        card: None,
+        from_cache: false,
+        given: Some(GivenInfo {
+            name: given.name.clone(),
+            weights_bytes,
+        }),
+    })
 }

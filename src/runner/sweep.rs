@@ -8,7 +8,7 @@ use super::record::{RunRecord, RunStatus};
 use super::spawn::WorkerCommand;
 use crate::analysis::analyse;
 use crate::cost::{Catalog, CostAssumptions};
-use crate::data::splits::check_source;
+use crate::data::splits::{check_source, check_target};
 use crate::measure::machine::Machine;
 use crate::measure::stopwatch::Stopwatch;
 use crate::model::checkpoint::{find_cached, PretrainRecipe};
@@ -45,7 +45,14 @@ pub fn run_sweep(opts: &SweepOptions) -> Result<Results> {
     let suite = &opts.suite;
     // Fail on a bad instance or price, or missing source data, before spending time on runs.
     CostAssumptions::resolve(&suite.cost, &opts.catalog, None)?;
-    if suite.needs_pretrained() && find_cached(&opts.cache_root, &PretrainRecipe::of(suite)).is_none() {
+    if let Some(given) = suite.pretrained.as_ref().filter(|_| suite.needs_pretrained()) {
+        pretrain::check_given(suite, given)?;
+    }
+    check_target(&suite.task)?;
+    if suite.needs_pretrained()
+        && suite.pretrained.is_none()
+        && find_cached(&opts.cache_root, &PretrainRecipe::of(suite)).is_none()
+    {
         check_source(&suite.task)?;
     }
     report::prepare_out_dir(&opts.out_dir)?;
@@ -131,7 +138,12 @@ pub fn run_sweep(opts: &SweepOptions) -> Result<Results> {
     }
     bar.finish_and_clear();
 
-    let analysis = analyse(suite, &mut runs, pretrained.as_ref().map(|p| &p.card), &opts.catalog)?;
+    let analysis = analyse(
+        suite,
+        &mut runs,
+        pretrained.as_ref().and_then(|p| p.card.as_ref()),
+        &opts.catalog,
+    )?;
     let results = Results {
         schema_version: report::SCHEMA_VERSION,
         tool_version: crate::TOOL_VERSION.to_string(),

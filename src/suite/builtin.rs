@@ -6,6 +6,7 @@ pub const BUILTIN_SUITES: &[(&str, &str)] = &[
     ("mnist1d", include_str!("builtin/mnist1d.toml")),
     ("mnist1d-mlp", include_str!("builtin/mnist1d-mlp.toml")),
     ("digits", include_str!("builtin/digits.toml")),
+    ("sentiment", include_str!("builtin/sentiment.toml")),
 ];
 
 /// The TOML of the built-in suite `name`, if there is one.

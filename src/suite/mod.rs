@@ -43,6 +43,20 @@ pub struct Suite {
     /// Prices, energy constants, the label budget and the pretrained model's terms.
     #[serde(default)]
     pub cost: CostSpec,
+    /// A pretrained model given as files (Hugging Face layout) instead of pretrained here.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pretrained: Option<GivenModel>,
+}
+
+/// A pretrained model obtained elsewhere (a hub, a zoo), as a folder in Hugging
+/// Face layout: `config.json` and `model.safetensors`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct GivenModel {
+    /// The folder holding the files.
+    pub dir: PathBuf,
+    /// Its name where it comes from, e.g. `sentence-transformers/all-MiniLM-L6-v2`.
+    pub name: String,
 }
 
 /// The datasets reuse-bench can build.
@@ -56,6 +70,10 @@ pub enum TaskKind {
     /// Cross-dataset: the source is MNIST (from `mnist_dir`) converted to the UCI
     /// 8x8 format, the target the embedded UCI optical digits (see [`crate::data::digits`]).
     Digits,
+    /// Text classification from a CSV file (`path`, `text_column`, `label_column`),
+    /// tokenized with `tokenizer`; the backbone is a given pretrained model
+    /// (the suite's `[pretrained]`), not pretrained here.
+    Text,
 }
 
 /// The dataset and the transfer split; all fixed by `seed`.
@@ -84,12 +102,35 @@ pub struct TaskSpec {
     /// relative to the current folder).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub mnist_dir: Option<PathBuf>,
+    /// `text` only: the CSV file of texts and labels.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub path: Option<PathBuf>,
+    /// `text` only: the column holding the text (default `text`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub text_column: Option<String>,
+    /// `text` only: the column holding the label (default `label`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub label_column: Option<String>,
+    /// `text` only: rows whose label is one of these are dropped (e.g. `plot`).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub drop_labels: Vec<String>,
+    /// `text` only: the Hugging Face `tokenizer.json`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub tokenizer: Option<PathBuf>,
+    /// `text` only: tokens per example, special tokens included (default 64).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub max_tokens: Option<usize>,
 }
 
 impl TaskSpec {
     /// Where the MNIST IDX files are for a `digits` task.
     pub fn mnist_dir(&self) -> &Path {
         self.mnist_dir.as_deref().unwrap_or(Path::new("mnist"))
+    }
+
+    /// Tokens per text example.
+    pub fn max_tokens(&self) -> usize {
+        self.max_tokens.unwrap_or(64)
     }
 
     /// One line on the task for reports.
@@ -102,6 +143,12 @@ impl TaskSpec {
             TaskKind::Digits => format!(
                 "UCI optical digits (8x8, classes {:?}), pretrained on MNIST converted to the same format",
                 self.target_classes
+            ),
+            TaskKind::Text => format!(
+                "text classification of {} (classes {:?}), {} tokens per example",
+                self.path.as_deref().unwrap_or(Path::new("?")).display(),
+                self.target_classes,
+                self.max_tokens()
             ),
         }
     }
@@ -120,6 +167,12 @@ impl Default for TaskSpec {
             target_val_per_class: 100,
             target_test_per_class: 500,
             mnist_dir: None,
+            path: None,
+            text_column: None,
+            label_column: None,
+            drop_labels: Vec::new(),
+            tokenizer: None,
+            max_tokens: None,
         }
     }
 }
@@ -362,6 +415,22 @@ impl Suite {
                     - task.source_test_per_class as i64;
                 if source_train < 1 {
                     return Err("task.samples_per_class leaves no source training examples".into());
+                }
+            }
+            TaskKind::Text => {
+                if task.path.is_none() || task.tokenizer.is_none() {
+                    return Err(
+                        "a text task needs task.path (the CSV file) and task.tokenizer (tokenizer.json)".into(),
+                    );
+                }
+                if task.max_tokens() < 2 {
+                    return Err("task.max_tokens must leave room for the special tokens (at least 2)".into());
+                }
+                if self.needs_pretrained() && self.pretrained.is_none() {
+                    return Err(
+                        "a text task cannot pretrain in-house: name the pretrained model in [pretrained] (dir, name)"
+                            .into(),
+                    );
                 }
             }
             TaskKind::Digits => {

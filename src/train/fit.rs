@@ -11,8 +11,6 @@ use serde::{Deserialize, Serialize};
 
 /// A loss above this multiple of the first batch's loss counts as exploding.
 const EXPLODING_FACTOR: f32 = 100.0;
-/// Examples per forward pass when evaluating.
-const EVAL_CHUNK: usize = 4096;
 
 /// The optimiser and the budget of one training run.
 #[derive(Debug, Clone, PartialEq)]
@@ -212,8 +210,9 @@ pub fn accuracy(model: &PreparedModel, data: (&Tensor, &Tensor)) -> Result<f64> 
         return Ok(0.0);
     }
     let mut correct = 0.0f64;
-    for start in (0..n).step_by(EVAL_CHUNK) {
-        let len = EVAL_CHUNK.min(n - start);
+    let chunk = model.eval_chunk.max(1);
+    for start in (0..n).step_by(chunk) {
+        let len = chunk.min(n - start);
         let logits = model.network.forward(&x.narrow(0, start, len)?.detach(), true, false)?;
         let hits = logits
             .argmax(1)?

@@ -64,6 +64,8 @@ pub struct PreparedModel {
     pub total_params: usize,
     /// Scalar parameters that train.
     pub trainable_params: usize,
+    /// Examples per forward pass when evaluating ([`ModelSpec::eval_chunk`]).
+    pub eval_chunk: usize,
 }
 
 /// Builds the network for `strategy`: seeded initialisation of every weight,
@@ -117,6 +119,7 @@ pub fn prepare(
         freeze_backbone,
         total_params,
         trainable_params,
+        eval_chunk: spec.eval_chunk(),
     })
 }
 

@@ -1,0 +1,201 @@
+//! A text suite end to end on small real files made here: a CSV of labelled
+//! snippets, a word-level tokenizer.json, and a given pretrained model folder
+//! in Hugging Face layout (config.json + model.safetensors with bare tensor
+//! names) holding a tiny BERT. The real all-MiniLM-L6-v2 is checked in
+//! tests/minilm.rs; the built-in `sentiment` suite uses it.
+
+mod common;
+
+use candle_core::{DType, Device, Tensor};
+use candle_nn::{VarBuilder, VarMap};
+use common::{expect_code, read_json, stderr, Fixture};
+use reuse_bench::model::bert::BertConfig;
+use reuse_bench::model::{init::seeded_init, ModelSpec, Network};
+use std::collections::HashMap;
+use std::path::Path;
+
+const WORDS: [&str; 12] = [
+    "good", "great", "fine", "bad", "awful", "dull", "the", "film", "was", "a", "plot", "story",
+];
+
+fn config() -> BertConfig {
+    BertConfig {
+        vocab_size: WORDS.len() + 2,
+        hidden_size: 16,
+        num_hidden_layers: 2,
+        num_attention_heads: 2,
+        intermediate_size: 32,
+        max_position_embeddings: 16,
+        type_vocab_size: 2,
+        layer_norm_eps: 1e-12,
+        hidden_dropout_prob: 0.1,
+        attention_probs_dropout_prob: 0.1,
+        pad_token_id: 0,
+    }
+}
+
+/// Snippets whose label follows from their sentiment word; `plot` rows to be dropped.
+fn write_csv(path: &Path) {
+    let mut csv = String::from("category,text\n");
+    for i in 0..240 {
+        let (label, word) = if i % 2 == 0 {
+            ("fresh", ["good", "great", "fine"][i % 3])
+        } else {
+            ("rotten", ["bad", "awful", "dull"][i % 3])
+        };
+        csv.push_str(&format!(
+            "{label},\"the {} was {word}, a {word} film\"\n",
+            ["film", "story", "plot"][i % 3]
+        ));
+    }
+    csv.push_str("plot,\"the plot was a story\"\n");
+    std::fs::write(path, csv).unwrap();
+}
+
+fn write_tokenizer(path: &Path) {
+    let mut vocab: Vec<String> = vec!["\"[PAD]\": 0".into(), "\"[UNK]\": 1".into()];
+    vocab.extend(WORDS.iter().enumerate().map(|(i, w)| format!("\"{w}\": {}", i + 2)));
+    let json = format!(
+        r#"{{"version": "1.0", "truncation": null, "padding": null, "added_tokens": [],
+            "normalizer": {{"type": "Lowercase"}}, "pre_tokenizer": {{"type": "Whitespace"}},
+            "post_processor": null, "decoder": null,
+            "model": {{"type": "WordLevel", "vocab": {{{}}}, "unk_token": "[UNK]"}}}}"#,
+        vocab.join(", ")
+    );
+    std::fs::write(path, json).unwrap();
+}
+
+/// A "given" model folder: config.json and seeded weights under Hugging Face's bare names.
+fn write_model(dir: &Path) {
+    std::fs::create_dir_all(dir).unwrap();
+    let mut json = serde_json::to_value(config()).unwrap();
+    json["hidden_act"] = "gelu".into();
+    std::fs::write(dir.join("config.json"), json.to_string()).unwrap();
+    let vm = VarMap::new();
+    Network::new(
+        &ModelSpec::Bert(config()),
+        12,
+        2,
+        0,
+        VarBuilder::from_varmap(&vm, DType::F32, &Device::Cpu),
+    )
+    .unwrap();
+    seeded_init(&vm, 77).unwrap();
+    let tensors: HashMap<String, Tensor> = vm
+        .data()
+        .lock()
+        .unwrap()
+        .iter()
+        .filter_map(|(k, v)| Some((k.strip_prefix("backbone.")?.to_string(), v.as_tensor().clone())))
+        .collect();
+    candle_core::safetensors::save(&tensors, dir.join("model.safetensors")).unwrap();
+}
+
+fn suite_toml() -> String {
+    let c = config();
+    format!(
+        r#"name = "tiny-text"
+target_accuracy = 0.7
+[task]
+kind = "text"
+seed = 1
+path = "reviews.csv"
+text_column = "text"
+label_column = "category"
+drop_labels = ["plot"]
+tokenizer = "tokenizer.json"
+max_tokens = 12
+target_classes = [0, 1]
+target_val_per_class = 20
+target_test_per_class = 40
+[model]
+arch = "bert"
+vocab_size = {}
+hidden_size = 16
+num_hidden_layers = 2
+num_attention_heads = 2
+intermediate_size = 32
+max_position_embeddings = 16
+type_vocab_size = 2
+layer_norm_eps = 1e-12
+hidden_dropout_prob = 0.1
+attention_probs_dropout_prob = 0.1
+[pretrained]
+dir = "model"
+name = "test/tiny-bert"
+[train]
+strategies = ["scratch", "finetune", "probe"]
+budgets_per_class = [20]
+seeds = [0]
+max_epochs = 8
+min_steps_per_epoch = 4
+patience = 8
+batch_size = 16
+[train.learning_rate]
+scratch = 0.003
+finetune = 0.003
+probe = 0.01
+[cost.model]
+source = "hub"
+licence = "Apache-2.0"
+"#,
+        c.vocab_size
+    )
+}
+
+#[test]
+fn text_suite_with_a_given_model() {
+    let fx = Fixture::new();
+    write_csv(&fx.path("reviews.csv"));
+    write_tokenizer(&fx.path("tokenizer.json"));
+    std::fs::write(fx.path("text.toml"), suite_toml()).unwrap();
+
+    // Without the model's files the run stops before creating its folder, naming the file.
+    let missing = fx.run(&["run", "--suite", "text.toml", "--out", "none"]);
+    expect_code(&missing, 1);
+    assert!(stderr(&missing).contains("model.safetensors"), "{}", stderr(&missing));
+    assert!(!fx.path("none").exists());
+
+    write_model(&fx.path("model"));
+    let out = fx.run(&["run", "--suite", "text.toml", "--out", "r"]);
+    expect_code(&out, 0);
+    assert!(
+        stderr(&out).contains("using the given pretrained model test/tiny-bert"),
+        "{}",
+        stderr(&out)
+    );
+    let results = read_json(&fx.path("r/results.json"));
+    assert_eq!(results["pretrained"]["given"]["name"], "test/tiny-bert");
+    assert!(results["pretrained"]["card"].is_null(), "nothing was pretrained here");
+    assert!(results["cost"]["pretraining"].is_null());
+    let runs = results["runs"].as_array().unwrap();
+    assert_eq!(runs.len(), 3);
+    for r in runs {
+        assert_eq!(r["status"], "completed", "{r}");
+        let m = &r["metrics"];
+        assert_eq!(m["train_examples"], 40);
+        assert!(
+            m["test_accuracy"].as_f64().unwrap() > 0.6,
+            "the sentiment word decides the label: {r}"
+        );
+    }
+    let finetune = runs.iter().find(|r| r["strategy"] == "finetune").unwrap();
+    let probe = runs.iter().find(|r| r["strategy"] == "probe").unwrap();
+    assert_eq!(
+        finetune["metrics"]["trainable_params"],
+        finetune["metrics"]["total_params"]
+    );
+    assert_eq!(
+        probe["metrics"]["trainable_params"],
+        16 * 2 + 2,
+        "probe trains only the head"
+    );
+
+    // A given model whose config does not match the suite's is refused, naming the file.
+    let mut json: serde_json::Value = read_json(&fx.path("model/config.json"));
+    json["hidden_size"] = 32.into();
+    std::fs::write(fx.path("model/config.json"), json.to_string()).unwrap();
+    let misfit = fx.run(&["run", "--suite", "text.toml", "--out", "r2"]);
+    expect_code(&misfit, 1);
+    assert!(stderr(&misfit).contains("config.json"), "{}", stderr(&misfit));
+}
