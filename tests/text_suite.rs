@@ -124,7 +124,7 @@ attention_probs_dropout_prob = 0.1
 dir = "model"
 name = "test/tiny-bert"
 [train]
-strategies = ["scratch", "finetune", "probe"]
+strategies = ["scratch", "finetune", "probe", "baseline"]
 budgets_per_class = [20]
 seeds = [0]
 max_epochs = 8
@@ -135,11 +135,17 @@ batch_size = 16
 scratch = 0.003
 finetune = 0.003
 probe = 0.01
+baseline = 0.01
+[baseline]
+arch = "bag"
+vocab_size = {}
+embedding_dim = 8
+hidden = 8
 [cost.model]
 source = "hub"
 licence = "Apache-2.0"
 "#,
-        c.vocab_size
+        c.vocab_size, c.vocab_size
     )
 }
 
@@ -169,7 +175,7 @@ fn text_suite_with_a_given_model() {
     assert!(results["pretrained"]["card"].is_null(), "nothing was pretrained here");
     assert!(results["cost"]["pretraining"].is_null());
     let runs = results["runs"].as_array().unwrap();
-    assert_eq!(runs.len(), 3);
+    assert_eq!(runs.len(), 4);
     for r in runs {
         assert_eq!(r["status"], "completed", "{r}");
         let m = &r["metrics"];

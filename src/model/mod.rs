@@ -5,6 +5,7 @@
 //! `head.bias`), so a checkpoint's `backbone.*` tensors load into a new
 //! network whose head has a different number of classes.
 
+pub mod bag;
 pub mod bert;
 pub mod checkpoint;
 pub mod cnn;
@@ -41,6 +42,16 @@ pub enum ModelSpec {
     },
     /// A BERT encoder with mean pooling over token ids (see [`bert`]).
     Bert(bert::BertConfig),
+    /// An embedding bag over token ids: the mean of the tokens' embeddings,
+    /// then one hidden layer (see [`bag`]).
+    Bag {
+        /// Tokens in the vocabulary.
+        vocab_size: usize,
+        /// Width of each token's embedding.
+        embedding_dim: usize,
+        /// Units of the hidden layer.
+        hidden: usize,
+    },
 }
 
 impl Default for ModelSpec {
@@ -59,6 +70,7 @@ impl ModelSpec {
         match self {
             ModelSpec::Mlp { .. } | ModelSpec::Cnn { .. } => 4096,
             ModelSpec::Bert(_) => 32,
+            ModelSpec::Bag { .. } => 1024,
         }
     }
 
@@ -67,6 +79,11 @@ impl ModelSpec {
         match self {
             ModelSpec::Mlp { hidden, depth } => format!("MLP ({depth} hidden layers of {hidden})"),
             ModelSpec::Cnn { channels } => format!("1-D CNN (3 conv layers, {channels} channels)"),
+            ModelSpec::Bag {
+                embedding_dim, hidden, ..
+            } => {
+                format!("embedding bag ({embedding_dim}-d token embeddings, mean, {hidden} hidden)")
+            }
             ModelSpec::Bert(c) => format!(
                 "BERT ({} layers, hidden {}, {} heads, vocabulary {})",
                 c.num_hidden_layers, c.hidden_size, c.num_attention_heads, c.vocab_size
@@ -103,6 +120,11 @@ impl Network {
             ModelSpec::Mlp { hidden, depth } => Box::new(mlp::Mlp::new(input_len, *hidden, *depth, vb.pp(BACKBONE))?),
             ModelSpec::Cnn { channels } => Box::new(cnn::Cnn::new(input_len, *channels, vb.pp(BACKBONE))?),
             ModelSpec::Bert(config) => Box::new(bert::Bert::new(config, input_len, seed, vb.pp(BACKBONE))?),
+            ModelSpec::Bag {
+                vocab_size,
+                embedding_dim,
+                hidden,
+            } => Box::new(bag::Bag::new(*vocab_size, *embedding_dim, *hidden, vb.pp(BACKBONE))?),
         };
         let head = candle_nn::linear(backbone.feature_dim(), num_classes, vb.pp(HEAD))?;
         Ok(Network { backbone, head })

@@ -366,19 +366,31 @@ pub fn protocol(r: &Results) -> Vec<Item> {
                 s.task.target_val_per_class,
             ),
         ),
-        item("Model", s.model.describe()),
+        item(
+            "Model",
+            match &s.baseline {
+                Some(b) => format!(
+                    "{}; the baseline strategy trains {} from scratch",
+                    s.model.describe(),
+                    b.describe()
+                ),
+                None => s.model.describe(),
+            },
+        ),
         item(
             "Training",
             format!(
                 "{} seeds per cell; at each budget and seed every strategy trains on the same examples. AdamW \
-                 (learning rate scratch {}, finetune {}, probe {}; weight decay {}), batch {}, at most {} epochs of \
+                 (learning rate {}; weight decay {}), batch {}, at most {} epochs of \
                  at least {} steps, early stopping after {} epochs without validation improvement; the \
                  best-on-validation weights are tested once. Time to target counts until validation accuracy first \
                  reaches {}.",
                 t.seeds.len(),
-                t.learning_rate.scratch,
-                t.learning_rate.finetune,
-                t.learning_rate.probe,
+                t.strategies
+                    .iter()
+                    .map(|&st| format!("{st} {}", t.learning_rate.for_strategy(st)))
+                    .collect::<Vec<_>>()
+                    .join(", "),
                 t.weight_decay,
                 t.batch_size,
                 t.max_epochs,

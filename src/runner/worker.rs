@@ -87,7 +87,7 @@ fn train_and_test(
     let device = data.train.0.device();
     let (model, init_s) = Stopwatch::time(|| {
         train::prepare(
-            &suite.model,
+            suite.model_for(strategy),
             input_len,
             num_classes,
             strategy,

@@ -43,6 +43,10 @@ pub struct Suite {
     /// Prices, energy constants, the label budget and the pretrained model's terms.
     #[serde(default)]
     pub cost: CostSpec,
+    /// The architecture of the `baseline` strategy: the small model a team
+    /// would build from scratch instead of reusing (e.g. an embedding bag).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub baseline: Option<ModelSpec>,
     /// A pretrained model given as files (Hugging Face layout) instead of pretrained here.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub pretrained: Option<GivenModel>,
@@ -269,6 +273,8 @@ pub struct LearningRates {
     pub finetune: f64,
     /// For `probe`.
     pub probe: f64,
+    /// For `baseline`.
+    pub baseline: f64,
 }
 
 impl Default for LearningRates {
@@ -277,6 +283,7 @@ impl Default for LearningRates {
             scratch: 2e-3,
             finetune: 1e-3,
             probe: 1e-2,
+            baseline: 3e-3,
         }
     }
 }
@@ -288,6 +295,7 @@ impl LearningRates {
             Strategy::Scratch => self.scratch,
             Strategy::Finetune => self.finetune,
             Strategy::Probe => self.probe,
+            Strategy::Baseline => self.baseline,
         }
     }
 }
@@ -348,6 +356,9 @@ impl Suite {
                 "train.strategies, train.budgets_per_class and train.seeds must each list at least one value".into(),
             );
         }
+        if t.strategies.contains(&Strategy::Baseline) && self.baseline.is_none() {
+            return Err("the baseline strategy needs its model in a [baseline] section (e.g. arch = \"bag\")".into());
+        }
         if t.threads == Some(0) {
             return Err("train.threads must be at least 1 (leave it out to use every core)".into());
         }
@@ -372,6 +383,7 @@ impl Suite {
             ("train.learning_rate.scratch", lr.scratch),
             ("train.learning_rate.finetune", lr.finetune),
             ("train.learning_rate.probe", lr.probe),
+            ("train.learning_rate.baseline", lr.baseline),
             ("pretrain.learning_rate", self.pretrain.learning_rate),
         ] {
             if !(v.is_finite() && v > 0.0) {
@@ -466,6 +478,14 @@ impl Suite {
         q.pretrain.epochs = q.pretrain.epochs.min(6);
         q.pretrain.patience = q.pretrain.patience.min(2);
         q
+    }
+
+    /// The architecture `strategy` trains: the `[baseline]` model for `baseline`, else `[model]`.
+    pub fn model_for(&self, strategy: Strategy) -> &ModelSpec {
+        match (strategy, &self.baseline) {
+            (Strategy::Baseline, Some(spec)) => spec,
+            _ => &self.model,
+        }
     }
 
     /// Whether any strategy needs the pretrained backbone.

@@ -18,11 +18,19 @@ pub enum Strategy {
     Finetune,
     /// Pretrained backbone frozen (a linear probe); only the new head trains.
     Probe,
+    /// The small model a team would build instead (the suite's `[baseline]`
+    /// architecture), from scratch: random init, every weight trains.
+    Baseline,
 }
 
 impl Strategy {
     /// Every strategy, in report order.
-    pub const ALL: [Strategy; 3] = [Strategy::Scratch, Strategy::Finetune, Strategy::Probe];
+    pub const ALL: [Strategy; 4] = [
+        Strategy::Scratch,
+        Strategy::Finetune,
+        Strategy::Probe,
+        Strategy::Baseline,
+    ];
 
     /// The name used in suites, files and reports.
     pub fn name(self) -> &'static str {
@@ -30,12 +38,13 @@ impl Strategy {
             Strategy::Scratch => "scratch",
             Strategy::Finetune => "finetune",
             Strategy::Probe => "probe",
+            Strategy::Baseline => "baseline",
         }
     }
 
     /// Whether the backbone's weights come from the pretrained checkpoint.
     pub fn uses_pretrained(self) -> bool {
-        !matches!(self, Strategy::Scratch)
+        matches!(self, Strategy::Finetune | Strategy::Probe)
     }
 
     /// Whether the backbone is frozen, so that only the head trains.
