@@ -102,6 +102,11 @@ struct RunArgs {
     /// A price catalog CSV of your own (same columns as src/cost/prices.csv).
     #[arg(long, value_name = "FILE")]
     catalog: Option<PathBuf>,
+    /// The pretrained model to reuse instead of the suite's: a folder holding config.json and
+    /// model.safetensors, or hf:ORG/NAME[@REV] from the local Hugging Face cache
+    /// ($HF_HUB_CACHE, else $HF_HOME/hub, else ~/.cache/huggingface/hub; never downloaded).
+    #[arg(long, value_name = "DIR|hf:ORG/NAME[@REV]")]
+    pretrained: Option<String>,
 }
 
 #[derive(Args, Debug)]
@@ -178,6 +183,9 @@ fn run(args: RunArgs) -> Result<ExitCode> {
         .validate()
         .map_err(anyhow::Error::msg)
         .context("--instance")?;
+    if let Some(given) = &args.pretrained {
+        suite.pretrained = Some(given_model(given)?);
+    }
     let catalog = suite.cost.load_catalog()?;
     let out_dir = args.out.clone().unwrap_or_else(|| report::default_out_dir(&suite));
     reuse_bench::device::open(&args.suite.device)?;
@@ -255,4 +263,19 @@ fn compare(args: CompareArgs) -> Result<ExitCode> {
         return Ok(ExitCode::from(EXIT_REGRESSION));
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// The model `--pretrained` names: a folder, or `hf:ORG/NAME[@REV]` resolved in the hub cache.
+fn given_model(arg: &str) -> Result<reuse_bench::suite::GivenModel> {
+    use reuse_bench::model::hub;
+    Ok(match hub::HubRef::parse(arg)? {
+        Some(r) => reuse_bench::suite::GivenModel {
+            dir: hub::resolve(&r, &hub::cache_root())?,
+            name: format!("{}@{}", r.repo, r.revision),
+        },
+        None => reuse_bench::suite::GivenModel {
+            dir: PathBuf::from(arg),
+            name: arg.to_string(),
+        },
+    })
 }

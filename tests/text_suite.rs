@@ -197,6 +197,61 @@ fn text_suite_with_a_given_model() {
         "probe trains only the head"
     );
 
+    // The same model through --pretrained hf:ORG/NAME, from a folder laid out like the hub cache.
+    let snapshot = fx.path("hub/models--test--tiny-bert/snapshots/0123456789abcdef0123456789abcdef01234567");
+    std::fs::create_dir_all(&snapshot).unwrap();
+    for f in ["config.json", "model.safetensors"] {
+        std::fs::copy(fx.path("model").join(f), snapshot.join(f)).unwrap();
+    }
+    std::fs::create_dir_all(fx.path("hub/models--test--tiny-bert/refs")).unwrap();
+    std::fs::write(
+        fx.path("hub/models--test--tiny-bert/refs/main"),
+        "0123456789abcdef0123456789abcdef01234567",
+    )
+    .unwrap();
+    let hub = std::process::Command::new(env!("CARGO_BIN_EXE_reuse-bench"))
+        .args([
+            "run",
+            "--suite",
+            "text.toml",
+            "--pretrained",
+            "hf:test/tiny-bert",
+            "--out",
+            "r-hub",
+        ])
+        .current_dir(fx.dir.path())
+        .env("REUSE_BENCH_CACHE", fx.cache())
+        .env("HF_HUB_CACHE", fx.path("hub"))
+        .output()
+        .unwrap();
+    expect_code(&hub, 0);
+    let via_hub = read_json(&fx.path("r-hub/results.json"));
+    assert_eq!(via_hub["pretrained"]["given"]["name"], "test/tiny-bert@main");
+    let accuracies = |r: &serde_json::Value| -> Vec<f64> {
+        r["runs"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|x| x["metrics"]["test_accuracy"].as_f64().unwrap())
+            .collect()
+    };
+    assert_eq!(
+        accuracies(&via_hub),
+        accuracies(&results),
+        "the same weights give the same runs"
+    );
+    let missing = fx.run(&[
+        "run",
+        "--suite",
+        "text.toml",
+        "--pretrained",
+        "hf:test/absent",
+        "--out",
+        "r-none",
+    ]);
+    expect_code(&missing, 1);
+    assert!(stderr(&missing).contains("never downloads"), "{}", stderr(&missing));
+
     // A given model whose config does not match the suite's is refused, naming the file.
     let mut json: serde_json::Value = read_json(&fx.path("model/config.json"));
     json["hidden_size"] = 32.into();

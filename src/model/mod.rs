@@ -11,6 +11,7 @@ pub mod checkpoint;
 pub mod cnn;
 pub mod conv1d;
 pub mod dropout;
+pub mod hub;
 pub mod init;
 pub mod mlp;
 
