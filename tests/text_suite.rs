@@ -196,6 +196,13 @@ fn text_suite_with_a_given_model() {
         16 * 2 + 2,
         "probe trains only the head"
     );
+    assert_eq!(
+        probe["metrics"]["total_params"], finetune["metrics"]["total_params"],
+        "the frozen backbone counts"
+    );
+    // The probe trained its head on the frozen backbone's features, cached once for the dataset.
+    let cached: Vec<_> = std::fs::read_dir(fx.cache().join("features")).unwrap().collect();
+    assert_eq!(cached.len(), 1, "one feature cache file");
 
     // The same model through --pretrained hf:ORG/NAME, from a folder laid out like the hub cache.
     let snapshot = fx.path("hub/models--test--tiny-bert/snapshots/0123456789abcdef0123456789abcdef01234567");

@@ -23,6 +23,7 @@ fn peak_rss_is_the_workers_own() {
             seed: 0,
         },
         checkpoint: None,
+        cache_dir: None,
         device: "cpu".into(),
     };
     let result = worker.execute(&job).unwrap();

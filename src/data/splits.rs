@@ -172,6 +172,11 @@ pub fn split_classes(ds: &Dataset, classes: &[u32], val_per_class: usize, test_p
 /// pool: the labelled training set of one run. The order depends only on the
 /// seed, so a larger budget extends a smaller one.
 pub fn budget_subset(pool: &Dataset, per_class: usize, seed: u64) -> Result<Dataset> {
+    Ok(pool.select(&budget_indices(pool, per_class, seed)?))
+}
+
+/// The pool rows [`budget_subset`] takes, ascending.
+pub fn budget_indices(pool: &Dataset, per_class: usize, seed: u64) -> Result<Vec<usize>> {
     let mut rng = rng::stream(seed, Purpose::Subset);
     let mut chosen = Vec::new();
     for (class, &available) in pool.class_counts().iter().enumerate() {
@@ -186,7 +191,7 @@ pub fn budget_subset(pool: &Dataset, per_class: usize, seed: u64) -> Result<Data
         chosen.extend_from_slice(&members[..per_class]);
     }
     chosen.sort_unstable();
-    Ok(pool.select(&chosen))
+    Ok(chosen)
 }
 
 #[cfg(test)]

@@ -21,6 +21,9 @@ pub enum Job {
         spec: RunSpec,
         /// The pretrained checkpoint's weights file, for reuse strategies.
         checkpoint: Option<PathBuf>,
+        /// Where a probe may cache its frozen backbone's features.
+        #[serde(default)]
+        cache_dir: Option<PathBuf>,
         /// Compute device ("cpu", "cuda").
         device: String,
     },

@@ -4,6 +4,7 @@
 pub mod job;
 pub mod matrix;
 pub mod pretrain;
+pub mod probe_cache;
 pub mod record;
 pub mod spawn;
 pub mod sweep;

@@ -100,6 +100,7 @@ pub fn run_sweep(opts: &SweepOptions) -> Result<Results> {
                 .as_ref()
                 .filter(|_| spec.strategy.uses_pretrained())
                 .map(Pretrained::weights),
+            cache_dir: Some(opts.cache_root.clone()),
             device: opts.device.clone(),
         };
         let result = opts.worker.execute(&job)?;

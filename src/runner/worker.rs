@@ -5,15 +5,17 @@
 //! process is what makes its peak RSS its own.
 
 use super::job::{Job, JobOutput};
+use super::probe_cache;
 use super::record::{RunMetrics, RunStatus};
 use super::RunSpec;
-use crate::data::splits::{budget_subset, source_task, target_task, ClassSplit};
+use crate::data::splits::{budget_indices, source_task, target_task, ClassSplit};
 use crate::data::Dataset;
 use crate::measure::machine::Machine;
 use crate::measure::process;
 use crate::measure::rapl::EnergyMeter;
 use crate::measure::stopwatch::{Phases, Stopwatch};
 use crate::model::checkpoint::{self, ModelCard, PretrainRecipe, CARD_SCHEMA_VERSION};
+use crate::model::ModelSpec;
 use crate::suite::Suite;
 use crate::train::{self, FitConfig, FitOutcome, PreparedModel, StopReason, Strategy};
 use crate::{device, Error, Result};
@@ -41,8 +43,15 @@ pub fn execute(job: &Job) -> Result<JobOutput> {
             suite,
             spec,
             checkpoint,
+            cache_dir,
             device,
-        } => run(suite, spec, checkpoint.as_deref(), &device::open(device)?),
+        } => run(
+            suite,
+            spec,
+            checkpoint.as_deref(),
+            cache_dir.as_deref(),
+            &device::open(device)?,
+        ),
         Job::Pretrain { suite, out_dir, device } => pretrain(suite, out_dir, device),
     }
 }
@@ -75,7 +84,7 @@ struct Trained {
 /// The phases every run shares, pretraining included: build the model (init
 /// phase), train (train phase), test the selected weights once (test phase).
 fn train_and_test(
-    suite: &Suite,
+    model_spec: &ModelSpec,
     data: &Tensors,
     num_classes: usize,
     strategy: Strategy,
@@ -87,7 +96,7 @@ fn train_and_test(
     let device = data.train.0.device();
     let (model, init_s) = Stopwatch::time(|| {
         train::prepare(
-            suite.model_for(strategy),
+            model_spec,
             input_len,
             num_classes,
             strategy,
@@ -127,15 +136,47 @@ fn train_and_test(
     })
 }
 
-fn run(suite: &Suite, spec: &RunSpec, checkpoint: Option<&Path>, device: &Device) -> Result<JobOutput> {
+fn run(
+    suite: &Suite,
+    spec: &RunSpec,
+    checkpoint: Option<&Path>,
+    cache_dir: Option<&Path>,
+    device: &Device,
+) -> Result<JobOutput> {
     let clock = Stopwatch::start();
     let energy = EnergyMeter::start();
-    let (data, data_s) = Stopwatch::time(|| -> Result<(Tensors, Dataset)> {
+    let (data, data_s) = Stopwatch::time(|| -> Result<(Tensors, Dataset, ClassSplit, Vec<usize>)> {
         let target = target_task(&suite.task)?;
-        let subset = budget_subset(&target.train, spec.budget_per_class, spec.seed)?;
-        Ok((Tensors::new(&subset, &target, device)?, subset))
+        let rows = budget_indices(&target.train, spec.budget_per_class, spec.seed)?;
+        let subset = target.train.select(&rows);
+        Ok((Tensors::new(&subset, &target, device)?, subset, target, rows))
     });
-    let (data, subset) = data?;
+    let (mut data, subset, target, rows) = data?;
+    // A probe on a large frozen backbone trains its head on cached features.
+    let mut model_spec = suite.model_for(spec.strategy).clone();
+    let (mut strategy, mut weights_file) = (spec.strategy, checkpoint);
+    let mut cached_backbone_params = None;
+    let mut features_s = 0.0;
+    if let (Strategy::Probe, true, Some(weights), Some(root)) = (
+        spec.strategy,
+        suite.model.caches_probe_features(),
+        checkpoint,
+        cache_dir,
+    ) {
+        let (features, secs) =
+            Stopwatch::time(|| probe_cache::probe_features(suite, weights, root, &target, &rows, device));
+        let features = features?;
+        features_s = secs;
+        // The head alone trains, from seeded init, on the features: nothing to load.
+        model_spec = ModelSpec::Identity {
+            dim: features.train.dim(1)?,
+        };
+        (strategy, weights_file) = (Strategy::Scratch, None);
+        cached_backbone_params = Some(features.backbone_params);
+        data.train.0 = features.train;
+        data.val.0 = features.val;
+        data.test.0 = features.test;
+    }
     let t = &suite.train;
     let cfg = FitConfig {
         learning_rate: t.learning_rate.for_strategy(spec.strategy),
@@ -148,8 +189,9 @@ fn run(suite: &Suite, spec: &RunSpec, checkpoint: Option<&Path>, device: &Device
         seed: spec.seed,
     };
     let classes = suite.task.target_classes.len();
-    let mut trained = train_and_test(suite, &data, classes, spec.strategy, checkpoint, &cfg, &clock)?;
+    let mut trained = train_and_test(&model_spec, &data, classes, strategy, weights_file, &cfg, &clock)?;
     trained.phases.data_s = data_s;
+    trained.phases.init_s += features_s;
     let wall_s = clock.elapsed_s();
     let usage = process::usage();
     let (status, message) = match &trained.fit.stop {
@@ -180,7 +222,7 @@ fn run(suite: &Suite, spec: &RunSpec, checkpoint: Option<&Path>, device: &Device
             cpu_system_s: usage.cpu_system_s,
             peak_rss_bytes: usage.peak_rss_bytes,
             rapl_energy_j: energy.and_then(|e| e.joules()),
-            total_params: trained.model.total_params,
+            total_params: trained.model.total_params + cached_backbone_params.unwrap_or(0),
             trainable_params: trained.model.trainable_params,
             curve: fit.curve,
         }),
@@ -209,7 +251,7 @@ fn pretrain(suite: &Suite, out_dir: &Path, device_name: &str) -> Result<JobOutpu
         seed: p.seed,
     };
     let classes = suite.task.source_classes.len();
-    let trained = train_and_test(suite, &data, classes, Strategy::Scratch, None, &cfg, &clock)?;
+    let trained = train_and_test(&suite.model, &data, classes, Strategy::Scratch, None, &cfg, &clock)?;
     let source_test_accuracy = trained.test_accuracy.ok_or_else(|| {
         Error::Invalid(format!(
             "pretraining diverged ({:?}); lower pretrain.learning_rate in the suite",
