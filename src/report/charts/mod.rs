@@ -166,6 +166,16 @@ fn budget_range(r: &Results) -> std::ops::Range<f64> {
     (lo / 1.3)..(hi * 1.3)
 }
 
+/// A log-scale axis range around positive `values`, with room at both ends.
+fn log_range(values: impl Iterator<Item = f64>) -> (f64, f64) {
+    let (lo, hi) = values.fold((f64::INFINITY, 0.0f64), |(lo, hi), v| (lo.min(v), hi.max(v)));
+    if lo.is_finite() && hi > 0.0 {
+        (lo / 1.5, hi * 1.5)
+    } else {
+        (0.01, 1.0)
+    }
+}
+
 /// Tick labels for labels per class: plain integers.
 fn int_label(v: &f64) -> String {
     format!("{v:.0}")

@@ -10,13 +10,7 @@ pub(super) fn draw(r: &Results, area: &Area) -> DrawResult {
         .filter_map(|a| Some((a.strategy, a.budget_per_class, a.total_usd?.mean, a.test_accuracy?.mean)))
         .filter(|c| c.2 > 0.0)
         .collect();
-    let lo = cells.iter().map(|c| c.2).fold(f64::INFINITY, f64::min);
-    let hi = cells.iter().map(|c| c.2).fold(0.0, f64::max);
-    let (lo, hi) = if lo.is_finite() && hi > 0.0 {
-        (lo / 1.5, hi * 1.5)
-    } else {
-        (0.01, 1.0)
-    };
+    let (lo, hi) = log_range(cells.iter().map(|c| c.2));
     let mut chart = ChartBuilder::on(&area)
         .margin(MARGIN_PX)
         .x_label_area_size(60)

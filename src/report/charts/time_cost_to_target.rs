@@ -31,13 +31,7 @@ pub(super) fn draw(r: &Results, area: &Area) -> DrawResult {
         })
         .filter(|c| c.2 > 0.0)
         .collect();
-    let lo = costs.iter().map(|c| c.2).fold(f64::INFINITY, f64::min);
-    let hi = costs.iter().map(|c| c.2).fold(0.0, f64::max);
-    let (lo, hi) = if lo.is_finite() && hi > 0.0 {
-        (lo / 1.5, hi * 1.5)
-    } else {
-        (0.01, 1.0)
-    };
+    let (lo, hi) = log_range(costs.iter().map(|c| c.2));
     let mut right = ChartBuilder::on(&panels[1])
         .caption(
             "total cost per task, USD (filled: reaches the target)",
