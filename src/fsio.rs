@@ -36,6 +36,24 @@ fn readable_by_all() -> std::fs::Permissions {
     }
 }
 
+/// `bytes` decompressed if they are gzip (they start 1f 8b), else as they are;
+/// `origin` names them in errors.
+pub fn gunzip_if_needed(bytes: Vec<u8>, origin: &str) -> Result<Vec<u8>> {
+    if !bytes.starts_with(&[0x1f, 0x8b]) {
+        return Ok(bytes);
+    }
+    let mut out = Vec::new();
+    std::io::Read::read_to_end(&mut flate2::read::GzDecoder::new(&bytes[..]), &mut out)
+        .map_err(|e| Error::Invalid(format!("{origin}: not a valid gzip file ({e}); get it again")))?;
+    Ok(out)
+}
+
+/// Reads a whole file, decompressing it when it is gzipped.
+pub fn read_maybe_gzip(path: &Path) -> Result<Vec<u8>> {
+    let raw = std::fs::read(path).map_err(|e| Error::io("reading", path, e))?;
+    gunzip_if_needed(raw, &path.display().to_string())
+}
+
 /// Reads a whole file as text.
 pub fn read_to_string(path: &Path) -> Result<String> {
     std::fs::read_to_string(path).map_err(|e| Error::io("reading", path, e))

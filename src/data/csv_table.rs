@@ -60,17 +60,7 @@ pub fn load_text(path: &Path, text: &Column, label: &Column) -> Result<Labelled<
 }
 
 fn read_text(path: &Path) -> Result<String> {
-    let raw = std::fs::read(path).map_err(|e| Error::io("reading", path, e))?;
-    let bytes = if raw.starts_with(&[0x1f, 0x8b]) {
-        use std::io::Read;
-        let mut out = Vec::new();
-        flate2::read::GzDecoder::new(&raw[..])
-            .read_to_end(&mut out)
-            .map_err(|e| Error::Invalid(format!("{}: not a valid gzip file ({e})", path.display())))?;
-        out
-    } else {
-        raw
-    };
+    let bytes = crate::fsio::read_maybe_gzip(path)?;
     String::from_utf8(bytes).map_err(|e| {
         Error::Invalid(format!(
             "{}: not UTF-8 text (first bad byte at offset {})",

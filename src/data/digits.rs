@@ -10,7 +10,6 @@
 use super::csv_table::{parse_numeric, Column, Header};
 use super::{idx, Dataset};
 use crate::{Error, Result};
-use std::io::Read;
 use std::path::Path;
 
 /// The UCI digits as shipped with scikit-learn (see `digits/README.md` for source and licences).
@@ -31,10 +30,9 @@ const MNIST_FILES: [(&str, &str); 2] = [
 
 /// The 1,797 UCI digits, features scaled to [0, 1], labels the digits.
 pub fn uci_digits() -> Result<Dataset> {
-    let mut text = String::new();
-    flate2::read::GzDecoder::new(UCI_DIGITS_GZ)
-        .read_to_string(&mut text)
-        .map_err(|e| Error::Invalid(format!("the embedded digits.csv.gz is damaged: {e}")))?;
+    let origin = "embedded digits.csv.gz";
+    let bytes = crate::fsio::gunzip_if_needed(UCI_DIGITS_GZ.to_vec(), origin)?;
+    let text = String::from_utf8(bytes).map_err(|_| Error::Invalid(format!("{origin}: not UTF-8 text")))?;
     let mut ds = parse_numeric(&text, "embedded digits.csv.gz", &Column::Last, Header::No)?.data;
     ds.features.iter_mut().for_each(|v| *v /= 16.0);
     Ok(ds)

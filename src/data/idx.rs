@@ -7,7 +7,6 @@
 //! offset and what was expected there.
 
 use crate::{fsio, Error, Result};
-use std::io::Read;
 use std::path::Path;
 
 /// Type code of unsigned bytes.
@@ -36,21 +35,7 @@ impl IdxArray {
 
 /// Reads an IDX file; a gzip-compressed one (starting 1f 8b) is decompressed first.
 pub fn read(path: &Path) -> Result<IdxArray> {
-    let raw = std::fs::read(path).map_err(|e| Error::io("reading", path, e))?;
-    let bytes = if raw.starts_with(&[0x1f, 0x8b]) {
-        let mut out = Vec::new();
-        flate2::read::GzDecoder::new(&raw[..])
-            .read_to_end(&mut out)
-            .map_err(|e| {
-                Error::Invalid(format!(
-                    "{}: not a valid gzip file ({e}); download it again",
-                    path.display()
-                ))
-            })?;
-        out
-    } else {
-        raw
-    };
+    let bytes = fsio::read_maybe_gzip(path)?;
     parse(&bytes).map_err(|(offset, expected)| {
         Error::Invalid(format!(
             "{}: at byte {offset}: expected {expected}; is it an IDX file?",
