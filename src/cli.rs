@@ -3,9 +3,14 @@
 
 use anyhow::{Context, Result};
 use clap::{Args, Parser, Subcommand};
-use reuse_bench::report;
-use reuse_bench::runner::{self, pretrain, RunStatus, SweepOptions, WorkerCommand};
+use reuse_bench::analysis::Results;
+use reuse_bench::report::{self, Files};
+use reuse_bench::results::checkpoints::default_cache_root;
+use reuse_bench::results::files::{INDEX_HTML, RESULTS_JSON, SUMMARY_MD};
+use reuse_bench::results::{ReportDir, RunStatus};
+use reuse_bench::runner::{self, pretrain, WorkerCommand};
 use reuse_bench::suite::{Suite, BUILTIN_SUITES};
+use reuse_bench::sweep::{run_sweep, SweepOptions};
 use std::io::IsTerminal;
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -81,7 +86,7 @@ impl SuiteArgs {
     }
 
     fn cache_root(&self) -> PathBuf {
-        self.cache_dir.clone().unwrap_or_else(pretrain::default_cache_root)
+        self.cache_dir.clone().unwrap_or_else(default_cache_root)
     }
 }
 
@@ -145,14 +150,15 @@ pub fn main() -> Result<ExitCode> {
         Command::Run(args) => run(args),
         Command::Pretrain(args) => pretrain(args),
         Command::Report(args) => {
-            let results = report::load_results(&args.dir)?;
-            let written = report::write_reports(&args.dir, &results, report::Files::Derived)?;
+            let dir = ReportDir::new(&args.dir);
+            let results: Results = dir.read_results()?;
+            let written = report::write_reports(&dir, &results, Files::Derived)?;
             eprintln!(
                 "re-rendered {} files from {}",
                 written.len(),
-                args.dir.join(report::RESULTS_JSON).display()
+                dir.file(RESULTS_JSON).display()
             );
-            println!("{}", args.dir.join("index.html").display());
+            println!("{}", dir.file(INDEX_HTML).display());
             Ok(ExitCode::SUCCESS)
         }
         Command::Compare(args) => compare(args),
@@ -187,10 +193,13 @@ fn run(args: RunArgs) -> Result<ExitCode> {
         suite.pretrained = Some(given_model(given)?);
     }
     let catalog = suite.cost.load_catalog()?;
-    let out_dir = args.out.clone().unwrap_or_else(|| report::default_out_dir(&suite));
+    let out = args
+        .out
+        .clone()
+        .map_or_else(|| ReportDir::default_for(&suite.name), ReportDir::new);
     reuse_bench::device::open(&args.suite.device)?;
     let opts = SweepOptions {
-        out_dir: out_dir.clone(),
+        out: out.clone(),
         cache_root: args.suite.cache_root(),
         device: args.suite.device.clone(),
         worker: WorkerCommand::current()?,
@@ -199,17 +208,21 @@ fn run(args: RunArgs) -> Result<ExitCode> {
         catalog,
         suite,
     };
-    let runs = reuse_bench::runner::run_matrix(&opts.suite).len();
+    let runs = reuse_bench::train::run_matrix(&opts.suite.train).len();
     eprintln!(
         "running suite '{}': {runs} runs, report in {}",
         opts.suite.name,
-        out_dir.display()
+        out.path.display()
     );
-    let results = runner::run_sweep(&opts).with_context(|| format!("suite '{}' did not finish", opts.suite.name))?;
-    println!("{}\n", results.verdict.headline);
+    let results = run_sweep(&opts).with_context(|| format!("suite '{}' did not finish", opts.suite.name))?;
+    println!("{}\n", report::verdict_text::headline(&results.verdict));
     println!("{}", report::accuracy_table(&results));
-    println!("report: {}", out_dir.join("summary.md").display());
-    let failed = results.runs.iter().filter(|r| r.status == RunStatus::Failed).count();
+    println!("report: {}", out.file(SUMMARY_MD).display());
+    let failed = results
+        .runs
+        .iter()
+        .filter(|p| p.run.status == RunStatus::Failed)
+        .count();
     if failed > 0 {
         eprintln!(
             "{failed} of {} runs failed; see summary.md and runs.jsonl for why",
@@ -241,8 +254,8 @@ fn compare(args: CompareArgs) -> Result<ExitCode> {
             anyhow::bail!("--fail-on-regression {t}: expected a percentage, zero or more (e.g. 10)");
         }
     }
-    let a = report::load_results(&args.a)?;
-    let b = report::load_results(&args.b)?;
+    let a: Results = ReportDir::new(&args.a).read_results()?;
+    let b: Results = ReportDir::new(&args.b).read_results()?;
     let comparison = reuse_bench::analysis::compare::compare(
         (&args.a.display().to_string(), &a.aggregates),
         (&args.b.display().to_string(), &b.aggregates),

@@ -11,20 +11,22 @@ pub fn open(name: &str) -> Result<Device> {
             let ordinal = match cuda.strip_prefix("cuda:") {
                 Some(n) => n
                     .parse::<usize>()
-                    .map_err(|_| Error::Invalid(format!("--device {cuda}: expected cuda:N with N a GPU number")))?,
+                    .map_err(|_| Error::setting(format!("--device {cuda}"), "expected cuda:N with N a GPU number"))?,
                 None => 0,
             };
             if !candle_core::utils::cuda_is_available() {
-                return Err(Error::Invalid(format!(
-                    "--device {cuda}: this build has no CUDA support; rebuild with `cargo build --release --features cuda` \
-                     or use --device cpu"
-                )));
+                return Err(Error::setting(
+                    format!("--device {cuda}"),
+                    "this build has no CUDA support; rebuild with `cargo build --release --features cuda` or use \
+                     --device cpu",
+                ));
             }
             Ok(Device::new_cuda(ordinal)?)
         }
-        other => Err(Error::Invalid(format!(
-            "--device {other}: unknown device; use cpu, cuda or cuda:N"
-        ))),
+        other => Err(Error::setting(
+            format!("--device {other}"),
+            "unknown device; use cpu, cuda or cuda:N",
+        )),
     }
 }
 

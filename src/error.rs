@@ -1,5 +1,6 @@
-//! The library's errors. Each message names the file, flag or value at fault
-//! and, where there is one, the fix.
+//! The library's errors. Each variant says where the fault lies (a file, a
+//! suite key or flag, a dataset, a model, a worker) and its message names the
+//! value at fault and, where there is one, the fix.
 
 use std::path::PathBuf;
 
@@ -22,6 +23,33 @@ pub enum Error {
     #[error("suite {origin}: {message}")]
     Suite {
         /// The file path or built-in name.
+        origin: String,
+        /// What is wrong and how to fix it.
+        message: String,
+    },
+
+    /// A setting (a suite key or a command-line flag) has a value that cannot be used.
+    #[error("{key}: {message}")]
+    Setting {
+        /// The key or flag with its value, e.g. `--device tpu` or `cost.pricing = "spot"`.
+        key: String,
+        /// What is wrong and how to fix it.
+        message: String,
+    },
+
+    /// A dataset (a file, or data built in memory) is missing, malformed or too small.
+    #[error("{origin}: {message}")]
+    Data {
+        /// The file, or what the data is (e.g. `embedded digits.csv.gz`).
+        origin: String,
+        /// What is wrong and how to fix it.
+        message: String,
+    },
+
+    /// A model description (a `config.json`, a hub reference) cannot be used.
+    #[error("{origin}: {message}")]
+    Model {
+        /// The file or reference.
         origin: String,
         /// What is wrong and how to fix it.
         message: String,
@@ -56,10 +84,6 @@ pub enum Error {
     /// A chart or page could not be rendered.
     #[error("report: {0}")]
     Report(String),
-
-    /// A value given by the user is out of range or unsupported.
-    #[error("{0}")]
-    Invalid(String),
 }
 
 /// The library's result type.
@@ -72,6 +96,22 @@ impl Error {
             action,
             path: path.into(),
             source,
+        }
+    }
+
+    /// A fault in the dataset `origin` (a path or a description).
+    pub fn data(origin: impl std::fmt::Display, message: impl Into<String>) -> Self {
+        Error::Data {
+            origin: origin.to_string(),
+            message: message.into(),
+        }
+    }
+
+    /// A bad value for the suite key or flag `key`.
+    pub fn setting(key: impl Into<String>, message: impl Into<String>) -> Self {
+        Error::Setting {
+            key: key.into(),
+            message: message.into(),
         }
     }
 }

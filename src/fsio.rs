@@ -8,15 +8,30 @@ use std::path::Path;
 /// Writes `bytes` to `path` through a temporary file in the same folder and a
 /// rename, so that readers see either the old file or the whole new one.
 pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
+    persist_atomic(path, |tmp| {
+        std::fs::OpenOptions::new()
+            .write(true)
+            .open(tmp)
+            .and_then(|mut f| f.write_all(bytes))
+            .map_err(|e| Error::io("writing", path, e))
+    })
+}
+
+/// Creates `path` atomically from whatever `fill` writes to the temporary
+/// path it is given (in the same folder, so the final rename never crosses a
+/// file system): a crash, a full disk or a failed `fill` leaves no partial
+/// file at `path`, and readers see the old file or the whole new one.
+pub fn persist_atomic(path: &Path, fill: impl FnOnce(&Path) -> Result<()>) -> Result<()> {
     let dir = path.parent().filter(|p| !p.as_os_str().is_empty());
     let dir = dir.unwrap_or_else(|| Path::new("."));
-    let mut tmp = tempfile::Builder::new()
+    let tmp = tempfile::Builder::new()
         .permissions(readable_by_all())
         .tempfile_in(dir)
         .map_err(|e| Error::io("creating a temporary file in", dir, e))?;
-    tmp.write_all(bytes)
-        .and_then(|_| tmp.as_file().sync_all())
-        .map_err(|e| Error::io("writing", path, e))?;
+    fill(tmp.path())?;
+    std::fs::File::open(tmp.path())
+        .and_then(|f| f.sync_all())
+        .map_err(|e| Error::io("syncing", tmp.path(), e))?;
     tmp.persist(path)
         .map_err(|e| Error::io("renaming a temporary file to", path, e.error))?;
     Ok(())
@@ -44,7 +59,7 @@ pub fn gunzip_if_needed(bytes: Vec<u8>, origin: &str) -> Result<Vec<u8>> {
     }
     let mut out = Vec::new();
     std::io::Read::read_to_end(&mut flate2::read::GzDecoder::new(&bytes[..]), &mut out)
-        .map_err(|e| Error::Invalid(format!("{origin}: not a valid gzip file ({e}); get it again")))?;
+        .map_err(|e| Error::data(origin, format!("not a valid gzip file ({e}); get it again")))?;
     Ok(out)
 }
 
@@ -97,6 +112,15 @@ mod tests {
             use std::os::unix::fs::PermissionsExt;
             assert_eq!(std::fs::metadata(&path).unwrap().permissions().mode() & 0o777, 0o644);
         }
+    }
+
+    #[test]
+    fn failed_fill_leaves_nothing_behind() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("w.safetensors");
+        let err = persist_atomic(&path, |_| Err(Error::Report("disk full".into()))).unwrap_err();
+        assert!(err.to_string().contains("disk full"));
+        assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 0);
     }
 
     #[test]

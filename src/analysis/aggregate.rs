@@ -2,8 +2,8 @@
 //! failed runs counted beside them, never averaged in.
 
 use super::Summary;
-use crate::cost::RunCost;
-use crate::runner::{RunRecord, RunStatus};
+use crate::cost::{PricedRun, RunCost};
+use crate::results::{RunMetrics, RunStatus};
 use crate::suite::Suite;
 use crate::train::Strategy;
 use serde::{Deserialize, Serialize};
@@ -56,30 +56,26 @@ pub struct Aggregate {
 }
 
 /// One aggregate per (budget, strategy) of the suite, in suite order.
-pub fn aggregate(suite: &Suite, runs: &[RunRecord]) -> Vec<Aggregate> {
+pub fn aggregate(suite: &Suite, runs: &[PricedRun]) -> Vec<Aggregate> {
     let mut out = Vec::new();
     for &budget in &suite.train.budgets_per_class {
         for &strategy in &suite.train.strategies {
-            let cell: Vec<&RunRecord> = runs
+            let cell: Vec<&PricedRun> = runs
                 .iter()
-                .filter(|r| r.strategy == strategy && r.budget_per_class == budget)
+                .filter(|p| p.run.strategy == strategy && p.run.budget_per_class == budget)
                 .collect();
-            let done: Vec<_> = cell
-                .iter()
-                .filter(|r| r.status == RunStatus::Completed)
-                .filter_map(|r| r.metrics.as_ref())
-                .collect();
-            let count = |s: RunStatus| cell.iter().filter(|r| r.status == s).count();
+            let done: Vec<&RunMetrics> = cell.iter().filter_map(|p| p.run.completed_metrics()).collect();
+            let count = |s: RunStatus| cell.iter().filter(|p| p.run.status == s).count();
             // Every figure here is non-negative; accuracy is also at most 1.
-            let of = |f: &dyn Fn(&crate::runner::RunMetrics) -> Option<f64>| {
+            let of = |f: &dyn Fn(&RunMetrics) -> Option<f64>| {
                 Summary::of(&done.iter().filter_map(|m| f(m)).collect::<Vec<_>>())
                     .map(|s| s.clipped(0.0, f64::INFINITY))
             };
             let ttt: Vec<f64> = done.iter().filter_map(|m| m.time_to_target_s).collect();
             let costs: Vec<RunCost> = cell
                 .iter()
-                .filter(|r| r.status == RunStatus::Completed)
-                .filter_map(|r| r.cost)
+                .filter(|p| p.run.status == RunStatus::Completed)
+                .filter_map(|p| p.cost)
                 .collect();
             let cost = |f: &dyn Fn(&RunCost) -> f64| {
                 Summary::of(&costs.iter().map(f).collect::<Vec<_>>()).map(|s| s.clipped(0.0, f64::INFINITY))
@@ -98,7 +94,7 @@ pub fn aggregate(suite: &Suite, runs: &[RunRecord]) -> Vec<Aggregate> {
                 peak_rss_mib: of(&|m| Some(m.peak_rss_bytes as f64 / (1u64 << 20) as f64)),
                 reached_target: ttt.len(),
                 time_to_target_s: Summary::of(&ttt).map(|s| s.clipped(0.0, f64::INFINITY)),
-                trainable_params: cell.iter().find_map(|r| r.metrics.as_ref().map(|m| m.trainable_params)),
+                trainable_params: cell.iter().find_map(|p| p.run.metrics.as_ref().map(|m| m.trainable_params)),
                 energy_kwh: cost(&|c| c.energy.kwh),
                 carbon_kg: cost(&|c| c.energy.carbon_kg),
                 compute_usd: cost(&|c| c.compute_usd),
@@ -146,10 +142,10 @@ impl Aggregate {
 mod tests {
     use super::*;
     use crate::measure::stopwatch::Phases;
-    use crate::runner::RunMetrics;
+    use crate::results::RunRecord;
 
-    fn record(strategy: Strategy, seed: u64, status: RunStatus, acc: Option<f64>) -> RunRecord {
-        RunRecord {
+    fn record(strategy: Strategy, seed: u64, status: RunStatus, acc: Option<f64>) -> PricedRun {
+        let run = RunRecord {
             run_id: format!("{strategy}-b5-s{seed}"),
             strategy,
             budget_per_class: 5,
@@ -177,8 +173,8 @@ mod tests {
                 curve: vec![],
             }),
             timeline: vec![],
-            cost: None,
-        }
+        };
+        PricedRun { run, cost: None }
     }
 
     #[test]

@@ -3,15 +3,16 @@
 use super::efficiency::{break_even, labels_to_target};
 use super::verdict::{decide, Evidence};
 use super::{aggregate, Aggregate, BreakEven, LabelsToTarget, Verdict};
-use crate::cost::{price_runs, Catalog, CostAssumptions};
-use crate::model::checkpoint::ModelCard;
-use crate::runner::RunRecord;
+use crate::cost::{price_runs, Catalog, CostAssumptions, PricedRun};
+use crate::results::{ModelCard, RunRecord};
 use crate::suite::Suite;
 use crate::Result;
 
 /// Everything derived from the runs.
 #[derive(Debug, Clone)]
 pub struct Analysis {
+    /// Every run with its bill.
+    pub runs: Vec<PricedRun>,
     /// The cost assumptions, with the energy method the runs ended up using.
     pub cost: CostAssumptions,
     /// Per-cell aggregates.
@@ -24,11 +25,11 @@ pub struct Analysis {
     pub verdict: Verdict,
 }
 
-/// Prices `runs` in place, then aggregates, measures data efficiency and decides.
-pub fn analyse(suite: &Suite, runs: &mut [RunRecord], card: Option<&ModelCard>, catalog: &Catalog) -> Result<Analysis> {
+/// Prices `runs`, then aggregates, measures data efficiency and decides.
+pub fn analyse(suite: &Suite, runs: &[RunRecord], card: Option<&ModelCard>, catalog: &Catalog) -> Result<Analysis> {
     let mut cost = CostAssumptions::resolve(&suite.cost, catalog, card)?;
-    price_runs(runs, &mut cost);
-    let aggregates = aggregate(suite, runs);
+    let runs = price_runs(runs, &mut cost);
+    let aggregates = aggregate(suite, &runs);
     let strategies = &suite.train.strategies;
     let labels_to_target = labels_to_target(&aggregates, strategies, suite.target_accuracy);
     let break_even = break_even(&aggregates, strategies, suite.cost.break_even_tolerance);
@@ -42,6 +43,7 @@ pub fn analyse(suite: &Suite, runs: &mut [RunRecord], card: Option<&ModelCard>, 
         cost: &cost,
     });
     Ok(Analysis {
+        runs,
         cost,
         aggregates,
         labels_to_target,

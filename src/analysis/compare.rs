@@ -64,8 +64,17 @@ pub struct Comparison {
     pub only_in_b: Vec<String>,
     /// The threshold checked, percent, if any.
     pub threshold_pct: Option<f64>,
-    /// The figures that worsened beyond it, in words.
-    pub regressions: Vec<String>,
+    /// The figures that worsened beyond it.
+    pub regressions: Vec<Regression>,
+}
+
+/// A figure of one cell that worsened beyond the threshold.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Regression {
+    /// The cell, e.g. `probe @ 10`.
+    pub cell: String,
+    /// The figure in both sets.
+    pub delta: Delta,
 }
 
 fn delta(figure: &str, a: Option<Summary>, b: Option<Summary>, better: Better) -> Option<Delta> {
@@ -120,20 +129,10 @@ pub fn compare(
         .collect();
         if let Some(t) = threshold_pct {
             for d in deltas.iter().filter(|d| d.worse_by_pct > t) {
-                regressions.push(format!(
-                    "{}: {} {} by {:.1}% ({} -> {}){}",
-                    cell_name(x),
-                    d.figure,
-                    if d.better == Better::Higher { "fell" } else { "rose" },
-                    d.worse_by_pct,
-                    crate::fmt::sig3(d.a),
-                    crate::fmt::sig3(d.b),
-                    if d.intervals_overlap {
-                        "; the 95% intervals overlap"
-                    } else {
-                        ""
-                    }
-                ));
+                regressions.push(Regression {
+                    cell: cell_name(x),
+                    delta: d.clone(),
+                });
             }
         }
         cells.push(CellComparison {

@@ -49,21 +49,6 @@ impl Crossing {
             Crossing::NotReached => None,
         }
     }
-
-    /// Plain words, e.g. "about 43 labels per class (between 25 and 50)" or "beyond the sweep".
-    pub fn describe(&self) -> String {
-        match *self {
-            Crossing::AtSmallest { budget_per_class } => {
-                format!("{budget_per_class} labels per class or fewer (the smallest budget)")
-            }
-            Crossing::Between {
-                labels_per_class,
-                lower,
-                upper,
-            } => format!("about {labels_per_class:.0} labels per class (between {lower} and {upper})"),
-            Crossing::NotReached => "beyond the sweep".to_string(),
-        }
-    }
 }
 
 /// The first crossing of `threshold` by `points` (budget, value), budgets ascending.

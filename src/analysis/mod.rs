@@ -1,15 +1,22 @@
-//! From runs to a decision: per-cell aggregates with confidence intervals,
-//! data efficiency, and the verdict with its reasons.
+//! From runs to a decision: runs priced ([`crate::cost`]), per-cell
+//! aggregates with confidence intervals, data efficiency, and the verdict
+//! with its reasons as data. [`Results`] is the whole document a sweep
+//! leaves in `results.json`: what was measured plus what was derived.
 
 pub mod aggregate;
 pub mod analyse;
 pub mod compare;
 pub mod efficiency;
+pub mod payoff;
+pub mod reasons;
+pub mod results;
 pub mod stats;
 pub mod verdict;
 
 pub use aggregate::{aggregate, Aggregate};
 pub use analyse::{analyse, Analysis};
 pub use efficiency::{BreakEven, Crossing, LabelsToTarget};
+pub use reasons::{BestCell, Change, Reason};
+pub use results::Results;
 pub use stats::Summary;
 pub use verdict::Verdict;

@@ -1,6 +1,7 @@
 //! The verdict: at the user's label budget, the strategy that reaches the
 //! target accuracy at the lowest total cost, with its reasons, how sure it
-//! is, and what would change it.
+//! is, and what would change it. The verdict is data: each reason and each
+//! change is a variant with its numbers, and `report` words them.
 //!
 //! The rule, as the report states it: among the sweep's cells with at most
 //! `cost.label_budget_per_class` labels per class whose mean test accuracy
@@ -9,10 +10,12 @@
 //! accuracy). Confidence compares the 95% intervals of the winner's and the
 //! runner-up's costs, and the winner's accuracy interval with the target.
 
+pub use super::reasons::{BestCell, Change, Reason};
+
 use super::efficiency::{BreakEven, LabelsToTarget};
+use super::payoff::pretraining_payoff;
 use super::{Aggregate, Summary};
 use crate::cost::CostAssumptions;
-use crate::fmt::{pct, usd};
 use crate::train::Strategy;
 use serde::{Deserialize, Serialize};
 
@@ -52,25 +55,16 @@ pub struct Verdict {
     pub accuracy_interval_clears_target: Option<bool>,
     /// Reusing tasks (K) from which in-house pretraining pays for itself, where it does.
     pub pretraining_pays_off_at_k: Option<u32>,
-    /// One sentence: the answer.
-    pub headline: String,
     /// Why, with the figures.
-    pub reasons: Vec<String>,
+    pub reasons: Vec<Reason>,
     /// What would change the answer.
-    pub what_would_change_it: Vec<String>,
+    pub what_would_change_it: Vec<Change>,
 }
 
 impl Verdict {
     /// The winning option, if any strategy reaches the target within the budget.
     pub fn winner(&self) -> Option<&Choice> {
         self.options.first()
-    }
-}
-
-fn interval(s: &Summary, f: fn(f64) -> String) -> String {
-    match s.ci95 {
-        Some((lo, hi)) => format!("95% CI {}–{}", f(lo), f(hi)),
-        None => "a single run, no interval".to_string(),
     }
 }
 
@@ -133,198 +127,106 @@ pub struct Evidence<'a> {
 pub fn decide(e: &Evidence) -> Verdict {
     let budget = e.label_budget_per_class;
     let options = options(e.aggregates, e.strategies, budget, e.target);
-    let mut reasons = Vec::new();
-    let mut changes = Vec::new();
-    let (headline, cost_overlap, acc_clear) =
-        match options.first() {
-            Some(w) => {
-                let acc_clear = w.test_accuracy.ci95.map(|(lo, _)| lo >= e.target);
-                reasons.push(format!(
-                "{} reaches {} test accuracy ({}) with {} labels per class, for a total of {} per task: compute {}, \
-                 labels {}, model fees {}, pretraining share {}.",
-                w.strategy,
-                pct(w.test_accuracy.mean),
-                interval(&w.test_accuracy, pct),
-                w.budget_per_class,
-                usd(w.total_usd.mean),
-                usd(w.compute_usd),
-                usd(w.labels_usd),
-                usd(w.model_usd),
-                usd(w.pretraining_usd),
-            ));
-                match acc_clear {
-                    Some(true) => reasons.push(format!(
-                        "Its accuracy interval lies above the {} target: the target is met with 95% confidence.",
-                        pct(e.target)
-                    )),
-                    Some(false) => reasons.push(format!(
-                        "Its mean reaches the {} target but its 95% interval dips below it: more seeds or one budget \
-                     step more would make it certain.",
-                        pct(e.target)
-                    )),
-                    None => {}
-                }
-                let cost_overlap =
-                    options.get(1).map(|r| {
-                        let overlap = w.total_usd.overlaps(&r.total_usd);
-                        reasons.push(format!(
-                    "The next cheapest, {}, needs {} labels per class and costs {} ({:.1}x); the 95% intervals of \
-                     the two costs {}.",
-                    r.strategy,
-                    r.budget_per_class,
-                    usd(r.total_usd.mean),
-                    r.total_usd.mean / w.total_usd.mean.max(f64::MIN_POSITIVE),
-                    if overlap { "overlap, so this ranking is not certain" } else { "do not overlap" }
-                ));
-                        overlap
-                    });
-                let share = w.labels_usd / w.total_usd.mean.max(f64::MIN_POSITIVE);
-                reasons.push(format!(
-                    "Labels are {:.0}% of its cost and compute {:.0}%.",
-                    share * 100.0,
-                    w.compute_usd / w.total_usd.mean.max(f64::MIN_POSITIVE) * 100.0
-                ));
-                for s in e
-                    .strategies
-                    .iter()
-                    .filter(|s| !options.iter().any(|o| o.strategy == **s))
-                {
-                    reasons.push(format!(
-                        "{s} does not reach {} with at most {budget} labels per class ({}).",
-                        pct(e.target),
-                        best_within(e.aggregates, *s, budget)
-                    ));
-                }
-                (
-                    format!(
-                        "Choose {}: it reaches {} with {} labels per class at the lowest total cost, {} per task.",
-                        w.strategy,
-                        pct(e.target),
-                        w.budget_per_class,
-                        usd(w.total_usd.mean)
-                    ),
-                    cost_overlap,
-                    acc_clear,
-                )
-            }
-            None => {
-                reasons.push(format!(
-                    "No strategy's mean test accuracy reaches {} with at most {budget} labels per class.",
-                    pct(e.target)
-                ));
-                for s in e.strategies {
-                    reasons.push(format!("{s}: {}.", best_within(e.aggregates, *s, budget)));
-                }
-                let reachable = e
-                    .labels_to_target
-                    .iter()
-                    .filter_map(|l| Some((l, l.crossing.labels_per_class()?)));
-                match reachable.min_by(|a, b| a.1.total_cmp(&b.1)) {
-                    Some((l, _)) => changes.push(format!(
-                        "A label budget of {} labels per class would: {} reaches the target at {}.",
-                        l.crossing.first_budget().unwrap_or(0),
-                        l.strategy,
-                        l.crossing.describe()
-                    )),
-                    None => changes.push(
-                        "No strategy reaches the target within the sweep: extend train.budgets_per_class, lower \
-                     target_accuracy, or try another model."
-                            .to_string(),
-                    ),
-                }
-                (
-                    format!(
-                        "No strategy reaches {} with at most {budget} labels per class.",
-                        pct(e.target)
-                    ),
-                    None,
-                    None,
-                )
-            }
-        };
-
+    let (reasons, mut changes) = match options.first() {
+        Some(w) => (winner_reasons(e, &options, w), Vec::new()),
+        None => no_winner(e),
+    };
     for l in e.labels_to_target {
-        changes.push(match l.crossing.first_budget() {
-            Some(_) => format!("{} reaches {} at {}.", l.strategy, pct(e.target), l.crossing.describe()),
-            None => format!("{} does not reach {} anywhere in the sweep.", l.strategy, pct(e.target)),
+        changes.push(Change::Reaches {
+            strategy: l.strategy,
+            crossing: l.crossing,
         });
     }
     if let Some(be) = e.break_even {
-        changes.push(match be.crossing.labels_per_class() {
-            Some(_) => format!(
-                "Scratch comes within {:.1} points of the best reuse strategy at {}: beyond that, reuse buys little \
-                 accuracy.",
-                be.tolerance * 100.0,
-                be.crossing.describe()
-            ),
-            None => format!(
-                "Scratch stays more than {:.1} points behind the best reuse strategy at every budget of the sweep: \
-                 the break-even is beyond it.",
-                be.tolerance * 100.0
-            ),
+        changes.push(Change::BreakEven {
+            tolerance: be.tolerance,
+            crossing: be.crossing,
         });
     }
-    let pays_off = pretraining_payoff(e, &options, &mut changes);
+    let payoff = pretraining_payoff(e.cost, &options);
+    let pays_off_at_k = payoff.as_ref().and_then(|(k, _)| *k);
+    changes.extend(payoff.map(|(_, change)| change));
+    let winner = options.first();
     Verdict {
         label_budget_per_class: budget,
         target_accuracy: e.target,
+        cost_intervals_overlap: winner.and_then(|w| options.get(1).map(|r| w.total_usd.overlaps(&r.total_usd))),
+        accuracy_interval_clears_target: winner.and_then(|w| w.test_accuracy.ci95.map(|(lo, _)| lo >= e.target)),
+        pretraining_pays_off_at_k: pays_off_at_k,
         options,
-        cost_intervals_overlap: cost_overlap,
-        accuracy_interval_clears_target: acc_clear,
-        pretraining_pays_off_at_k: pays_off,
-        headline,
         reasons,
         what_would_change_it: changes,
     }
 }
 
-/// When in-house pretraining pays for itself: with pretraining cost P and a
-/// per-task saving S of the best reuse option (without its pretraining share)
-/// over scratch, from K = ceil(P / S) reusing tasks.
-fn pretraining_payoff(e: &Evidence, options: &[Choice], changes: &mut Vec<String>) -> Option<u32> {
-    let p = e.cost.pretraining?;
-    let reuse = options.iter().find(|o| o.strategy.uses_pretrained())?;
-    let reuse_without = reuse.total_usd.mean - reuse.pretraining_usd;
-    let Some(scratch) = options.iter().find(|o| o.strategy == Strategy::Scratch) else {
-        changes.push(format!(
-            "Without the pretrained backbone the target is out of reach at this budget, so in-house pretraining ({}) \
-             is needed whatever the number of tasks sharing it.",
-            usd(p.compute_usd)
-        ));
-        return Some(1);
-    };
-    let saving = scratch.total_usd.mean - reuse_without;
-    if saving <= 0.0 {
-        changes.push(format!(
-            "In-house pretraining ({}) never pays at this budget: scratch is cheaper per task even before its share.",
-            usd(p.compute_usd)
-        ));
-        return None;
+/// Why the winner wins: its figures, its confidence, the runner-up, its cost
+/// shares, and the strategies that miss the target.
+fn winner_reasons(e: &Evidence, options: &[Choice], w: &Choice) -> Vec<Reason> {
+    let mut reasons = vec![Reason::WinnerReaches { choice: w.clone() }];
+    if let Some((lo, _)) = w.test_accuracy.ci95 {
+        reasons.push(Reason::AccuracyInterval {
+            clears_target: lo >= e.target,
+        });
     }
-    let k = (p.compute_usd / saving).ceil().max(1.0);
-    let k = if k > u32::MAX as f64 { u32::MAX } else { k as u32 };
-    changes.push(format!(
-        "In-house pretraining ({}) pays for itself from K = {k} task{} reusing the backbone ({} saved per task by \
-         {}); this report assumes K = {}.",
-        usd(p.compute_usd),
-        if k == 1 { "" } else { "s" },
-        usd(saving),
-        reuse.strategy,
-        e.cost.amortize_over_tasks
-    ));
-    Some(k)
+    let total = w.total_usd.mean.max(f64::MIN_POSITIVE);
+    if let Some(r) = options.get(1) {
+        reasons.push(Reason::RunnerUp {
+            strategy: r.strategy,
+            budget_per_class: r.budget_per_class,
+            total_usd: r.total_usd.mean,
+            cost_ratio: r.total_usd.mean / total,
+            intervals_overlap: w.total_usd.overlaps(&r.total_usd),
+        });
+    }
+    reasons.push(Reason::CostShares {
+        labels: w.labels_usd / total,
+        compute: w.compute_usd / total,
+    });
+    for &s in e.strategies.iter().filter(|s| !options.iter().any(|o| o.strategy == **s)) {
+        reasons.push(Reason::MissesTarget {
+            strategy: s,
+            best: best_within(e.aggregates, s, e.label_budget_per_class),
+        });
+    }
+    reasons
 }
 
-/// The best mean test accuracy of `strategy` within `budget`, in words.
-fn best_within(aggregates: &[Aggregate], strategy: Strategy, budget: usize) -> String {
+/// With no winner: each strategy's best, and the budget that would do.
+fn no_winner(e: &Evidence) -> (Vec<Reason>, Vec<Change>) {
+    let mut reasons = vec![Reason::NoneReaches];
+    for &s in e.strategies {
+        reasons.push(Reason::BestWithin {
+            strategy: s,
+            best: best_within(e.aggregates, s, e.label_budget_per_class),
+        });
+    }
+    let reachable = e
+        .labels_to_target
+        .iter()
+        .filter_map(|l| Some((l, l.crossing.labels_per_class()?)));
+    let change = match reachable.min_by(|a, b| a.1.total_cmp(&b.1)) {
+        Some((l, _)) => Change::LargerBudget {
+            budget_per_class: l.crossing.first_budget().unwrap_or(0),
+            strategy: l.strategy,
+            crossing: l.crossing,
+        },
+        None => Change::BeyondSweep,
+    };
+    (reasons, vec![change])
+}
+
+/// The best mean test accuracy of `strategy` within `budget`.
+fn best_within(aggregates: &[Aggregate], strategy: Strategy, budget: usize) -> Option<BestCell> {
     aggregates
         .iter()
         .filter(|a| a.strategy == strategy && a.budget_per_class <= budget)
-        .filter_map(|a| Some((a.budget_per_class, a.test_accuracy?.mean)))
-        .max_by(|a, b| a.1.total_cmp(&b.1))
-        .map_or("no completed runs".to_string(), |(b, acc)| {
-            format!("best {} at {b} labels per class", pct(acc))
+        .filter_map(|a| {
+            Some(BestCell {
+                budget_per_class: a.budget_per_class,
+                test_accuracy: a.test_accuracy?.mean,
+            })
         })
+        .max_by(|a, b| a.test_accuracy.total_cmp(&b.test_accuracy))
 }
 
 #[cfg(test)]
@@ -402,7 +304,7 @@ mod tests {
         assert_eq!(v.options[2].strategy, Strategy::Probe);
         assert_eq!(v.cost_intervals_overlap, Some(false));
         assert_eq!(v.accuracy_interval_clears_target, Some(true));
-        assert!(v.headline.starts_with("Choose finetune"), "{}", v.headline);
+        assert_eq!(v.reasons[0], Reason::WinnerReaches { choice: w.clone() });
         // Pretraining 0.5 USD; scratch's cheapest is 50.1, finetune without its share 5.25 - 0 (share 0 here):
         // saving 44.85 per task, so K = ceil(0.5 / 44.85) = 1.
         assert_eq!(v.pretraining_pays_off_at_k, Some(1));
@@ -412,10 +314,17 @@ mod tests {
     fn smaller_budget_excludes_cells_and_reports_none() {
         let v = verdict(&sweep(), 5, None);
         assert!(v.winner().is_none());
-        assert!(v.headline.starts_with("No strategy reaches"));
+        assert_eq!(v.reasons[0], Reason::NoneReaches);
         // What would change it: finetune reaches the target at the smallest budget, 10.
         assert!(
-            v.what_would_change_it[0].contains("10 labels per class"),
+            matches!(
+                v.what_would_change_it[0],
+                Change::LargerBudget {
+                    budget_per_class: 10,
+                    strategy: Strategy::Finetune,
+                    ..
+                }
+            ),
             "{:?}",
             v.what_would_change_it
         );
@@ -440,10 +349,13 @@ mod tests {
             ..v.clone()
         };
         assert!(s.options[0].test_accuracy.ci95.unwrap().0 < 0.8);
-        assert!(v
-            .reasons
-            .iter()
-            .any(|r| r.contains("overlap, so this ranking is not certain")));
+        assert!(v.reasons.iter().any(|r| matches!(
+            r,
+            Reason::RunnerUp {
+                intervals_overlap: true,
+                ..
+            }
+        )));
     }
 
     #[test]
@@ -462,6 +374,9 @@ mod tests {
         let v = verdict(&cheaper_scratch, 10, Some(9.0));
         assert_eq!(v.winner().unwrap().strategy, Strategy::Scratch);
         assert_eq!(v.pretraining_pays_off_at_k, None);
-        assert!(v.what_would_change_it.iter().any(|c| c.contains("never pays")));
+        assert!(v
+            .what_would_change_it
+            .iter()
+            .any(|c| matches!(c, Change::PretrainingNeverPays { .. })));
     }
 }

@@ -1,11 +1,36 @@
 //! Pricing the runs: compute, labels, the pretrained model, energy and carbon.
+//! A run's bill wraps its record ([`PricedRun`]); the record itself stays as
+//! measured, so the same runs can be priced again under other assumptions.
 
 use super::energy::{Energy, EnergyModel, EnergySource, DEFAULTS_SOURCE};
 use super::{Catalog, CostSpec, ModelSource, ModelTerms, PriceRow, Pricing};
-use crate::model::checkpoint::ModelCard;
-use crate::runner::{RunRecord, RunStatus};
+use crate::results::{ModelCard, RunRecord};
 use crate::{Error, Result};
 use serde::{Deserialize, Serialize};
+
+/// How the runs' energy figures were obtained, taken together.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize, strum::Display)]
+#[serde(rename_all = "lowercase")]
+#[strum(serialize_all = "lowercase")]
+pub enum EnergyMethod {
+    /// Every priced run read the RAPL counters.
+    Rapl,
+    /// No run could read RAPL: every figure comes from the energy model.
+    #[default]
+    Model,
+    /// Some runs read RAPL, others used the model.
+    Mixed,
+}
+
+/// A run with its bill: the record as measured, and its cost where it completed.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PricedRun {
+    /// The run as measured.
+    #[serde(flatten)]
+    pub run: RunRecord,
+    /// Energy, carbon and money (absent for runs that did not complete).
+    pub cost: Option<RunCost>,
+}
 
 /// The assumptions every cost figure was computed with, saved in the results
 /// so that a report states them and can be re-rendered from them.
@@ -33,8 +58,8 @@ pub struct CostAssumptions {
     pub energy_model: EnergyModel,
     /// Where the energy constants' defaults come from.
     pub energy_defaults_source: String,
-    /// How the runs' energy was obtained: `rapl`, `model`, or `mixed`.
-    pub energy_method: String,
+    /// How the runs' energy was obtained.
+    pub energy_method: EnergyMethod,
 }
 
 /// What building the backbone in-house cost, from its model card.
@@ -75,10 +100,13 @@ impl CostAssumptions {
         let usd_per_hour = match spec.pricing {
             Pricing::OnDemand => instance.on_demand_usd_per_hour,
             Pricing::Spot => instance.spot_usd_per_hour.ok_or_else(|| {
-                Error::Invalid(format!(
-                    "the catalog has no spot price for {}; use cost.pricing = \"on_demand\" or another instance",
-                    instance.key()
-                ))
+                Error::setting(
+                    "cost.pricing = \"spot\"",
+                    format!(
+                        "the catalog has no spot price for {}; use cost.pricing = \"on_demand\" or another instance",
+                        instance.key()
+                    ),
+                )
             })?,
         };
         let k = spec.amortize_over_tasks.max(1);
@@ -103,55 +131,63 @@ impl CostAssumptions {
             amortize_over_tasks: k,
             energy_model: spec.energy.clone(),
             energy_defaults_source: DEFAULTS_SOURCE.to_string(),
-            energy_method: String::new(),
+            energy_method: EnergyMethod::default(),
         })
     }
 }
 
-/// Prices every completed run in place and records how energy was obtained.
-pub fn price_runs(runs: &mut [RunRecord], a: &mut CostAssumptions) {
+/// Prices every completed run and records in `a` how energy was obtained.
+pub fn price_runs(runs: &[RunRecord], a: &mut CostAssumptions) -> Vec<PricedRun> {
     let (mut rapl, mut model) = (0, 0);
-    for run in runs.iter_mut() {
-        run.cost = None;
-        let Some(m) = run.metrics.as_ref().filter(|_| run.status == RunStatus::Completed) else {
-            continue;
-        };
-        let energy = a
-            .energy_model
-            .energy(m.cpu_s(), m.wall_s, m.peak_rss_bytes, m.rapl_energy_j);
-        match energy.source {
-            EnergySource::Rapl => rapl += 1,
-            EnergySource::Model => model += 1,
-        }
-        let hours = m.wall_s / 3600.0;
-        let reuse = run.strategy.uses_pretrained();
-        let compute_usd = hours * a.usd_per_hour;
-        let labels_usd = m.train_examples as f64 * a.usd_per_label;
-        let model_usd = if reuse {
-            a.model.one_time_usd + a.model.usd_per_hour * hours
-        } else {
-            0.0
-        };
-        let pretraining_usd = if reuse {
-            a.pretraining.map_or(0.0, |p| p.amortised_usd)
-        } else {
-            0.0
-        };
-        run.cost = Some(RunCost {
-            energy,
-            compute_usd,
-            labels_usd,
-            model_usd,
-            pretraining_usd,
-            total_usd: compute_usd + labels_usd + model_usd + pretraining_usd,
-        });
-    }
+    let priced = runs
+        .iter()
+        .map(|run| {
+            let cost = run.completed_metrics().map(|m| {
+                let bill = price_run(run, m, a);
+                match bill.energy.source {
+                    EnergySource::Rapl => rapl += 1,
+                    EnergySource::Model => model += 1,
+                }
+                bill
+            });
+            PricedRun { run: run.clone(), cost }
+        })
+        .collect();
     a.energy_method = match (rapl, model) {
-        (0, _) => "model",
-        (_, 0) => "rapl",
-        _ => "mixed",
+        (0, _) => EnergyMethod::Model,
+        (_, 0) => EnergyMethod::Rapl,
+        _ => EnergyMethod::Mixed,
+    };
+    priced
+}
+
+/// The bill of one completed run.
+fn price_run(run: &RunRecord, m: &crate::results::RunMetrics, a: &CostAssumptions) -> RunCost {
+    let energy = a
+        .energy_model
+        .energy(m.cpu_s(), m.wall_s, m.peak_rss_bytes, m.rapl_energy_j);
+    let hours = m.wall_s / 3600.0;
+    let reuse = run.strategy.uses_pretrained();
+    let compute_usd = hours * a.usd_per_hour;
+    let labels_usd = m.train_examples as f64 * a.usd_per_label;
+    let model_usd = if reuse {
+        a.model.one_time_usd + a.model.usd_per_hour * hours
+    } else {
+        0.0
+    };
+    let pretraining_usd = if reuse {
+        a.pretraining.map_or(0.0, |p| p.amortised_usd)
+    } else {
+        0.0
+    };
+    RunCost {
+        energy,
+        compute_usd,
+        labels_usd,
+        model_usd,
+        pretraining_usd,
+        total_usd: compute_usd + labels_usd + model_usd + pretraining_usd,
     }
-    .to_string();
 }
 
 #[cfg(test)]
@@ -159,7 +195,7 @@ mod tests {
     use super::*;
     use crate::cost::catalog::tests_support::one_row_catalog;
     use crate::measure::stopwatch::Phases;
-    use crate::runner::RunMetrics;
+    use crate::results::{RunMetrics, RunStatus};
     use crate::train::Strategy;
 
     fn run(strategy: Strategy, wall_s: f64, examples: usize) -> RunRecord {
@@ -191,7 +227,6 @@ mod tests {
                 curve: vec![],
             }),
             timeline: vec![],
-            cost: None,
         }
     }
 
@@ -210,8 +245,7 @@ mod tests {
             ..CostSpec::default()
         };
         let mut a = CostAssumptions::resolve(&spec, &one_row_catalog(0.36, None), None).unwrap();
-        let mut runs = vec![run(Strategy::Scratch, 100.0, 50), run(Strategy::Finetune, 100.0, 50)];
-        price_runs(&mut runs, &mut a);
+        let runs = price_runs(&[run(Strategy::Scratch, 100.0, 50), run(Strategy::Finetune, 100.0, 50)], &mut a);
         let scratch = runs[0].cost.unwrap();
         // 100 s = 1/36 h: compute 0.36/36 = 0.01; labels 50 x 0.10 = 5.
         assert!((scratch.compute_usd - 0.01).abs() < 1e-12);
@@ -222,13 +256,13 @@ mod tests {
         // Model: 5 + 1.8/36 = 5.05; total 0.01 + 5 + 5.05.
         assert!((finetune.model_usd - 5.05).abs() < 1e-12);
         assert!((finetune.total_usd - 10.06).abs() < 1e-12);
-        assert_eq!(a.energy_method, "model");
+        assert_eq!(a.energy_method, EnergyMethod::Model);
         assert_eq!(finetune.energy.source, EnergySource::Model);
     }
 
     #[test]
     fn in_house_pretraining_is_amortised_over_k_tasks_for_reuse_only() {
-        let mut card = crate::model::checkpoint::tests_support::card();
+        let mut card = crate::results::card::tests_support::card();
         card.wall_s = 3600.0; // one hour at 0.36 USD/h = 0.36 USD
         let spec = CostSpec {
             instance: "aws/x.large".into(),
@@ -238,8 +272,7 @@ mod tests {
         let mut a = CostAssumptions::resolve(&spec, &one_row_catalog(0.36, None), Some(&card)).unwrap();
         let p = a.pretraining.unwrap();
         assert!((p.compute_usd - 0.36).abs() < 1e-12 && (p.amortised_usd - 0.09).abs() < 1e-12);
-        let mut runs = vec![run(Strategy::Scratch, 36.0, 5), run(Strategy::Probe, 36.0, 5)];
-        price_runs(&mut runs, &mut a);
+        let runs = price_runs(&[run(Strategy::Scratch, 36.0, 5), run(Strategy::Probe, 36.0, 5)], &mut a);
         assert_eq!(runs[0].cost.unwrap().pretraining_usd, 0.0);
         assert!((runs[1].cost.unwrap().pretraining_usd - 0.09).abs() < 1e-12);
     }
@@ -259,8 +292,7 @@ mod tests {
         assert_eq!(a.usd_per_hour, 0.1);
         let mut failed = run(Strategy::Scratch, 1.0, 5);
         failed.status = RunStatus::Diverged;
-        let mut runs = vec![failed];
-        price_runs(&mut runs, &mut a);
+        let runs = price_runs(&[failed], &mut a);
         assert!(runs[0].cost.is_none());
     }
 }

@@ -70,7 +70,7 @@ impl Catalog {
     /// Parses catalog CSV text; `origin` names it in errors. Every row needs a
     /// source and a date, and prices that are positive numbers.
     pub fn parse(text: &str, origin: &str) -> Result<Catalog> {
-        let fail = |message: String| Error::Invalid(format!("price catalog {origin}: {message}"));
+        let fail = |message: String| Error::data(format!("price catalog {origin}"), message);
         let mut reader = csv::ReaderBuilder::new()
             .trim(csv::Trim::All)
             .comment(Some(b'#'))
@@ -116,12 +116,15 @@ impl Catalog {
             .find(|r| r.key().eq_ignore_ascii_case(key))
             .ok_or_else(|| {
                 let known: Vec<String> = self.rows.iter().map(PriceRow::key).collect();
-                Error::Invalid(format!(
-                    "instance '{key}' is not in the price catalog ({}); known: {}. Pass --instance with one of \
-                 these or --catalog with your own CSV",
-                    self.origin,
-                    known.join(", ")
-                ))
+                Error::setting(
+                    format!("instance '{key}'"),
+                    format!(
+                        "not in the price catalog ({}); known: {}. Pass --instance with one of these or --catalog \
+                         with your own CSV",
+                        self.origin,
+                        known.join(", ")
+                    ),
+                )
             })
     }
 }

@@ -47,8 +47,9 @@ pub const DEFAULTS_SOURCE: &str = "Green Algorithms (Lannelongue, Grealey & Inou
      PUE 1.67 (Uptime Institute 2019 survey), world-average grid 475 g CO2e/kWh (IEA, 2019 data)";
 
 /// How a run's energy was obtained.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, strum::Display, strum::IntoStaticStr)]
 #[serde(rename_all = "lowercase")]
+#[strum(serialize_all = "lowercase")]
 pub enum EnergySource {
     /// Measured from the CPU packages' RAPL counters (whole socket).
     Rapl,

@@ -62,11 +62,10 @@ pub fn load_text(path: &Path, text: &Column, label: &Column) -> Result<Labelled<
 fn read_text(path: &Path) -> Result<String> {
     let bytes = crate::fsio::read_maybe_gzip(path)?;
     String::from_utf8(bytes).map_err(|e| {
-        Error::Invalid(format!(
-            "{}: not UTF-8 text (first bad byte at offset {})",
+        Error::data(
             path.display(),
-            e.utf8_error().valid_up_to()
-        ))
+            format!("not UTF-8 text (first bad byte at offset {})", e.utf8_error().valid_up_to()),
+        )
     })
 }
 
@@ -81,7 +80,7 @@ fn rows(text: &str, origin: &str) -> Result<Vec<Row>> {
         .from_reader(text.as_bytes());
     let mut out = Vec::new();
     for record in reader.records() {
-        let record = record.map_err(|e| Error::Invalid(format!("{origin}: {e}")))?;
+        let record = record.map_err(|e| Error::data(origin, format!("{e}")))?;
         let line = record.position().map_or(0, |p| p.line());
         if record.len() == 1 && record[0].trim().is_empty() {
             continue; // blank line
@@ -89,8 +88,8 @@ fn rows(text: &str, origin: &str) -> Result<Vec<Row>> {
         out.push((line, record.iter().map(|f| f.trim().to_string()).collect()));
     }
     if out.is_empty() {
-        return Err(Error::Invalid(format!(
-            "{origin}: no rows; expected a CSV file with data"
+        return Err(Error::data(origin, format!(
+            "no rows; expected a CSV file with data"
         )));
     }
     Ok(out)
@@ -103,13 +102,13 @@ fn column_index(col: &Column, header: Option<&[String]>, width: usize, origin: &
         Column::Index(i) => Some(*i).filter(|&i| i < width),
         Column::Name(name) => {
             let header = header.ok_or_else(|| {
-                Error::Invalid(format!(
-                    "{origin}: column '{name}' named, but the file has no header row"
+                Error::data(origin, format!(
+                    "column '{name}' named, but the file has no header row"
                 ))
             })?;
             let found = header.iter().position(|h| h == name).ok_or_else(|| {
-                Error::Invalid(format!(
-                    "{origin}: no column named '{name}'; the header has: {}",
+                Error::data(origin, format!(
+                    "no column named '{name}'; the header has: {}",
                     header.join(", ")
                 ))
             })?;
@@ -117,8 +116,8 @@ fn column_index(col: &Column, header: Option<&[String]>, width: usize, origin: &
         }
     };
     index.ok_or_else(|| {
-        Error::Invalid(format!(
-            "{origin}: column {col:?} does not exist in rows of {width} fields"
+        Error::data(origin, format!(
+            "column {col:?} does not exist in rows of {width} fields"
         ))
     })
 }
@@ -169,12 +168,12 @@ fn split_header(mut rows: Vec<Row>, header: Header, label: &Column) -> (Option<V
 pub fn parse_numeric(text: &str, origin: &str, label: &Column, header: Header) -> Result<Labelled<Dataset>> {
     let (head, rows) = split_header(rows(text, origin)?, header, label);
     let Some((_, first)) = rows.first() else {
-        return Err(Error::Invalid(format!("{origin}: a header but no data rows")));
+        return Err(Error::data(origin, format!("a header but no data rows")));
     };
     let width = first.len();
     if width < 2 {
-        return Err(Error::Invalid(format!(
-            "{origin}: rows need at least one feature and a label, found {width} field"
+        return Err(Error::data(origin, format!(
+            "rows need at least one feature and a label, found {width} field"
         )));
     }
     let label_at = column_index(label, head.as_deref(), width, origin)?;
@@ -182,8 +181,8 @@ pub fn parse_numeric(text: &str, origin: &str, label: &Column, header: Header) -
     let mut label_values = Vec::with_capacity(rows.len());
     for (line, row) in &rows {
         if row.len() != width {
-            return Err(Error::Invalid(format!(
-                "{origin}: line {line}: expected {width} fields like the first row, found {}",
+            return Err(Error::data(origin, format!(
+                "line {line}: expected {width} fields like the first row, found {}",
                 row.len()
             )));
         }
@@ -193,8 +192,8 @@ pub fn parse_numeric(text: &str, origin: &str, label: &Column, header: Header) -
                 continue;
             }
             let v: f32 = field.parse().ok().filter(|v: &f32| v.is_finite()).ok_or_else(|| {
-                Error::Invalid(format!(
-                    "{origin}: line {line}, column {}: expected a number, found '{field}'",
+                Error::data(origin, format!(
+                    "line {line}, column {}: expected a number, found '{field}'",
                     i + 1
                 ))
             })?;
@@ -222,19 +221,19 @@ pub fn parse_text(text: &str, origin: &str, text_col: &Column, label: &Column) -
     let mut label_values = Vec::with_capacity(rows.len());
     for (line, row) in rows {
         if row.len() != width {
-            return Err(Error::Invalid(format!(
-                "{origin}: line {line}: expected {width} fields like the header, found {}",
+            return Err(Error::data(origin, format!(
+                "line {line}: expected {width} fields like the header, found {}",
                 row.len()
             )));
         }
         if row[label_at].is_empty() {
-            return Err(Error::Invalid(format!("{origin}: line {line}: the label is empty")));
+            return Err(Error::data(origin, format!("line {line}: the label is empty")));
         }
         texts.push(row[text_at].clone());
         label_values.push(row[label_at].clone());
     }
     if texts.is_empty() {
-        return Err(Error::Invalid(format!("{origin}: a header but no data rows")));
+        return Err(Error::data(origin, format!("a header but no data rows")));
     }
     let (labels, class_names) = classes(&label_values);
     Ok(Labelled {

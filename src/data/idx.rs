@@ -37,10 +37,10 @@ impl IdxArray {
 pub fn read(path: &Path) -> Result<IdxArray> {
     let bytes = fsio::read_maybe_gzip(path)?;
     parse(&bytes).map_err(|(offset, expected)| {
-        Error::Invalid(format!(
-            "{}: at byte {offset}: expected {expected}; is it an IDX file?",
-            path.display()
-        ))
+        Error::data(
+            path.display(),
+            format!("at byte {offset}: expected {expected}; is it an IDX file?"),
+        )
     })
 }
 
@@ -99,13 +99,15 @@ pub fn read_pair(images: &Path, labels: &Path) -> Result<(IdxArray, Vec<u8>)> {
     let x = read(images)?;
     let y = read(labels)?;
     if y.dims.len() != 1 || y.items() != x.items() {
-        return Err(Error::Invalid(format!(
-            "{} has {} items but {} has dimensions {:?}: expected one label per image",
+        return Err(Error::data(
             images.display(),
+            format!(
+            "has {} items but {} has dimensions {:?}: expected one label per image",
             x.items(),
             labels.display(),
             y.dims
-        )));
+        ),
+        ));
     }
     Ok((x, y.data))
 }

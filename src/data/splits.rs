@@ -10,10 +10,8 @@
 //! Budget subsets are nested (the 10-per-class subset contains the 5-per-class
 //! one) and identical for every strategy at a given budget and seed.
 
-use super::csv_table::{load_text, Column};
-use super::{digits, mnist1d, text, Dataset};
+use super::Dataset;
 use crate::rng::{self, Purpose};
-use crate::suite::{TaskKind, TaskSpec};
 use crate::{Error, Result};
 use rand::seq::SliceRandom;
 
@@ -28,106 +26,8 @@ pub struct ClassSplit {
     pub test: Dataset,
 }
 
-/// The pretraining task a suite describes: train, validation and test splits of the source.
-pub fn source_task(spec: &TaskSpec) -> Result<ClassSplit> {
-    let ds = match spec.kind {
-        TaskKind::Mnist1d => mnist1d_set(spec),
-        TaskKind::Digits => shuffled(digits::mnist_8x8(spec.mnist_dir())?, spec.seed),
-        TaskKind::Text => {
-            return Err(Error::Invalid(
-                "a text task has no source to pretrain on: its backbone is the suite's [pretrained] model".into(),
-            ))
-        }
-    };
-    split_classes(
-        &ds,
-        &spec.source_classes,
-        spec.source_val_per_class,
-        spec.source_test_per_class,
-    )
-}
-
-/// The task under study: the pool the label budgets are drawn from, validation and test.
-pub fn target_task(spec: &TaskSpec) -> Result<ClassSplit> {
-    let ds = match spec.kind {
-        TaskKind::Mnist1d => mnist1d_set(spec),
-        TaskKind::Digits => shuffled(digits::uci_digits()?, spec.seed),
-        TaskKind::Text => shuffled(text_set(spec)?, spec.seed),
-    };
-    split_classes(
-        &ds,
-        &spec.target_classes,
-        spec.target_val_per_class,
-        spec.target_test_per_class,
-    )
-}
-
-/// Checks that the source data can be read without reading it all (for
-/// `digits`, that MNIST's files are where the suite says), so a sweep that
-/// would have to pretrain fails before it starts.
-pub fn check_source(spec: &TaskSpec) -> Result<()> {
-    match spec.kind {
-        TaskKind::Mnist1d | TaskKind::Text => Ok(()),
-        TaskKind::Digits => digits::check_mnist(spec.mnist_dir()),
-    }
-}
-
-/// Checks that the target's files exist (a text task's CSV and tokenizer), so
-/// a sweep that could not run fails before it starts.
-pub fn check_target(spec: &TaskSpec) -> Result<()> {
-    if spec.kind != TaskKind::Text {
-        return Ok(());
-    }
-    for (key, path) in [("task.path", &spec.path), ("task.tokenizer", &spec.tokenizer)] {
-        match path {
-            Some(p) if p.is_file() => {}
-            Some(p) => {
-                return Err(Error::Invalid(format!(
-                    "{key} = {}: no such file (for the built-in sentiment suite, `bash .ci/fetch-data.sh data` \
-                     fetches it)",
-                    p.display()
-                )))
-            }
-            None => return Err(Error::Invalid(format!("{key} is required for a text task"))),
-        }
-    }
-    Ok(())
-}
-
-/// All ten MNIST-1D classes, generated and standardised together, so source and target share one scale.
-fn mnist1d_set(spec: &TaskSpec) -> Dataset {
-    mnist1d::generate(spec.samples_per_class, spec.seed, &mnist1d::Params::default())
-}
-
-/// The labelled texts of a text task, minus the dropped labels, as token ids.
-/// Classes are the remaining label values in sorted order.
-fn text_set(spec: &TaskSpec) -> Result<Dataset> {
-    let (Some(path), Some(tokenizer)) = (&spec.path, &spec.tokenizer) else {
-        return Err(Error::Invalid("a text task needs task.path and task.tokenizer".into()));
-    };
-    let text_col = Column::Name(spec.text_column.clone().unwrap_or_else(|| "text".into()));
-    let label_col = Column::Name(spec.label_column.clone().unwrap_or_else(|| "label".into()));
-    let loaded = load_text(path, &text_col, &label_col)?;
-    let kept: Vec<String> = loaded
-        .class_names
-        .iter()
-        .filter(|n| !spec.drop_labels.contains(n))
-        .cloned()
-        .collect();
-    let mut texts = Vec::new();
-    let mut labels = Vec::new();
-    for (text, &label) in loaded.data.texts.iter().zip(&loaded.data.labels) {
-        let name = &loaded.class_names[label as usize];
-        if let Some(class) = kept.iter().position(|k| k == name) {
-            texts.push(text.clone());
-            labels.push(class as u32);
-        }
-    }
-    Ok(text::tokenize(&texts, labels, tokenizer, spec.max_tokens())?.0)
-}
-
 /// The examples in a seed-fixed order, so that splits taken in order are random but reproducible.
-fn shuffled(ds: Dataset, seed: u64) -> Dataset {
+pub fn shuffled(ds: Dataset, seed: u64) -> Dataset {
     let mut order: Vec<usize> = (0..ds.len()).collect();
     order.shuffle(&mut rng::stream(seed, Purpose::Dataset));
     ds.select(&order)
@@ -141,11 +41,14 @@ pub fn split_classes(ds: &Dataset, classes: &[u32], val_per_class: usize, test_p
     for &class in classes {
         let members: Vec<usize> = (0..ds.len()).filter(|&i| ds.labels[i] == class).collect();
         if members.len() <= val_per_class + test_per_class {
-            return Err(Error::Invalid(format!(
-                "class {class} has {} examples, too few for {val_per_class} validation + {test_per_class} test per class \
-                 and a training pool; raise task.samples_per_class",
-                members.len()
-            )));
+            return Err(Error::data(
+                "the task's dataset",
+                format!(
+                    "class {class} has {} examples, too few for {val_per_class} validation + {test_per_class} test \
+                     per class and a training pool; raise task.samples_per_class or lower the split sizes",
+                    members.len()
+                ),
+            ));
         }
         val.extend_from_slice(&members[..val_per_class]);
         test.extend_from_slice(&members[val_per_class..val_per_class + test_per_class]);
@@ -183,10 +86,13 @@ pub fn budget_indices(pool: &Dataset, per_class: usize, seed: u64) -> Result<Vec
         let mut members: Vec<usize> = (0..pool.len()).filter(|&i| pool.labels[i] == class as u32).collect();
         members.shuffle(&mut rng);
         if per_class > available {
-            return Err(Error::Invalid(format!(
-                "budget of {per_class} labels per class exceeds the pool ({available} for class {class}); \
-                 lower train.budgets_per_class or raise task.samples_per_class"
-            )));
+            return Err(Error::data(
+                "the task's training pool",
+                format!(
+                    "a budget of {per_class} labels per class exceeds the pool ({available} for class {class}); \
+                     lower train.budgets_per_class or raise task.samples_per_class"
+                ),
+            ));
         }
         chosen.extend_from_slice(&members[..per_class]);
     }
@@ -197,6 +103,7 @@ pub fn budget_indices(pool: &Dataset, per_class: usize, seed: u64) -> Result<Vec
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::data::{TaskKind, TaskSpec};
 
     fn toy() -> Dataset {
         // 3 classes x 10 examples; the feature is the example's own index.
@@ -264,12 +171,12 @@ mod tests {
             target_test_per_class: 30,
             ..TaskSpec::default()
         };
-        let target = target_task(&spec).unwrap();
+        let target = spec.target_task().unwrap();
         let k = spec.target_classes.len();
         assert_eq!(target.val.len(), k * spec.target_val_per_class);
         assert_eq!(target.test.len(), k * spec.target_test_per_class);
         assert_eq!(target.train.class_counts().len(), k);
-        let source = source_task(&spec).unwrap();
+        let source = spec.source_task().unwrap();
         assert_eq!(source.val.len(), spec.source_classes.len() * spec.source_val_per_class);
     }
 
@@ -283,10 +190,10 @@ mod tests {
             target_test_per_class: 60,
             ..TaskSpec::default()
         };
-        let a = target_task(&spec).unwrap();
+        let a = spec.target_task().unwrap();
         assert_eq!((a.val.len(), a.test.len(), a.train.len()), (300, 600, 1797 - 900));
-        assert_eq!(a.val.features, target_task(&spec).unwrap().val.features);
+        assert_eq!(a.val.features, spec.target_task().unwrap().val.features);
         let other = TaskSpec { seed: 7, ..spec };
-        assert_ne!(a.val.features, target_task(&other).unwrap().val.features);
+        assert_ne!(a.val.features, other.target_task().unwrap().val.features);
     }
 }

@@ -13,7 +13,10 @@ use tokenizers::{PaddingParams, PaddingStrategy, Tokenizer, TruncationParams};
 
 /// Token ids of `texts` as a `[texts, max_tokens]` dataset (with `labels`), and the pad id used.
 pub fn tokenize(texts: &[String], labels: Vec<u32>, tokenizer: &Path, max_tokens: usize) -> Result<(Dataset, u32)> {
-    let fail = |what: String| Error::Invalid(format!("tokenizer {}: {what}", tokenizer.display()));
+    let fail = |what: String| Error::Model {
+        origin: format!("tokenizer {}", tokenizer.display()),
+        message: what,
+    };
     if !tokenizer.is_file() {
         return Err(fail(
             "not found; fetch the model with `bash .ci/fetch-data.sh DIR minilm`".into(),

@@ -31,9 +31,10 @@ impl HubRef {
         };
         let valid = repo.split('/').count() == 2 && repo.split('/').all(|p| !p.is_empty()) && !revision.is_empty();
         if !valid {
-            return Err(Error::Invalid(format!(
-                "--pretrained {s}: expected hf:ORG/NAME or hf:ORG/NAME@REVISION, e.g. hf:sentence-transformers/all-MiniLM-L6-v2"
-            )));
+            return Err(Error::setting(
+                format!("--pretrained {s}"),
+                "expected hf:ORG/NAME or hf:ORG/NAME@REVISION, e.g. hf:sentence-transformers/all-MiniLM-L6-v2",
+            ));
         }
         Ok(Some(HubRef {
             repo: repo.to_string(),
@@ -66,15 +67,16 @@ pub fn resolve(model: &HubRef, root: &Path) -> Result<PathBuf> {
     let dir = weights.as_deref().and_then(Path::parent).map(Path::to_path_buf);
     match dir {
         Some(dir) if dir.join("config.json").exists() => Ok(dir),
-        _ => Err(Error::Invalid(format!(
-            "hf:{}@{} is not in the Hugging Face cache at {} (reuse-bench reads the cache only and never downloads): \
-             fetch it on a connected machine with `huggingface-cli download {}`, or pass --pretrained DIR with a \
-             folder holding config.json and model.safetensors",
-            model.repo,
-            model.revision,
-            root.display(),
-            model.repo
-        ))),
+        _ => Err(Error::Model {
+            origin: format!("hf:{}@{}", model.repo, model.revision),
+            message: format!(
+                "not in the Hugging Face cache at {} (reuse-bench reads the cache only and never downloads): fetch \
+                 it on a connected machine with `huggingface-cli download {}`, or pass --pretrained DIR with a \
+                 folder holding config.json and model.safetensors",
+                root.display(),
+                model.repo
+            ),
+        }),
     }
 }
 

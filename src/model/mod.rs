@@ -7,17 +7,36 @@
 
 pub mod bag;
 pub mod bert;
-pub mod checkpoint;
 pub mod cnn;
 pub mod conv1d;
 pub mod dropout;
 pub mod hub;
 pub mod init;
+pub mod given;
 pub mod mlp;
+pub mod weights;
 
 use candle_core::{Module, Tensor};
 use candle_nn::{Linear, VarBuilder};
 use serde::{Deserialize, Serialize};
+
+/// Whether the backbone's features are detached from the graph in a forward pass.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Freeze {
+    /// Every weight gets a gradient.
+    Nothing,
+    /// No gradient flows into the backbone (a probe; and every evaluation).
+    Backbone,
+}
+
+/// Whether a forward pass trains (dropout on) or evaluates.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Mode {
+    /// Dropout on, where the model has it (never in a frozen backbone).
+    Train,
+    /// Dropout off.
+    Eval,
+}
 
 /// Prefix of every backbone parameter name.
 pub const BACKBONE: &str = "backbone";
@@ -44,7 +63,9 @@ pub enum ModelSpec {
     /// A BERT encoder with mean pooling over token ids (see [`bert`]).
     Bert(bert::BertConfig),
     /// No backbone: the inputs already are features (a probe trained on
-    /// cached embeddings of a frozen backbone).
+    /// cached embeddings of a frozen backbone). Internal: built by the probe
+    /// cache, never read from or written to a suite.
+    #[serde(skip)]
     Identity {
         /// Width of the features.
         dim: usize,
@@ -167,15 +188,16 @@ impl Network {
         Ok(self.backbone.features(&x.detach(), false)?.detach())
     }
 
-    /// Class scores `[batch, num_classes]` for `x` `[batch, input_len]`;
-    /// `train` turns dropout on (never in a frozen backbone).
+    /// Class scores `[batch, num_classes]` for `x` `[batch, input_len]`.
     ///
-    /// With `freeze_backbone` the features are detached from the graph, so no
-    /// gradient is computed through the backbone at all (leaving its weights out
-    /// of the optimizer alone would still compute every gradient).
-    pub fn forward(&self, x: &Tensor, freeze_backbone: bool, train: bool) -> candle_core::Result<Tensor> {
-        let features = self.backbone.features(x, train && !freeze_backbone)?;
-        let features = if freeze_backbone { features.detach() } else { features };
+    /// With [`Freeze::Backbone`] the features are detached from the graph, so
+    /// no gradient is computed through the backbone at all (leaving its weights
+    /// out of the optimizer alone would still compute every gradient), and its
+    /// dropout stays off.
+    pub fn forward(&self, x: &Tensor, freeze: Freeze, mode: Mode) -> candle_core::Result<Tensor> {
+        let frozen = freeze == Freeze::Backbone;
+        let features = self.backbone.features(x, mode == Mode::Train && !frozen)?;
+        let features = if frozen { features.detach() } else { features };
         self.head.forward(&features)
     }
 }
@@ -192,7 +214,7 @@ mod tests {
             let vm = VarMap::new();
             let net = Network::new(&spec, 40, 5, 0, VarBuilder::from_varmap(&vm, DType::F32, &Device::Cpu)).unwrap();
             let x = Tensor::zeros((3, 40), DType::F32, &Device::Cpu).unwrap();
-            assert_eq!(net.forward(&x, false, false).unwrap().dims(), &[3, 5]);
+            assert_eq!(net.forward(&x, Freeze::Nothing, Mode::Eval).unwrap().dims(), &[3, 5]);
             let names: Vec<String> = vm.data().lock().unwrap().keys().cloned().collect();
             assert!(
                 names

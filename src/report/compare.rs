@@ -1,7 +1,8 @@
 //! The comparison of two result sets as Markdown and JSON.
 
-use crate::analysis::compare::Comparison;
-use crate::fmt::sig3;
+use crate::analysis::compare::{Better, Comparison};
+use super::format::sig3;
+use crate::results::files::{COMPARE_JSON, COMPARE_MD};
 use crate::{fsio, Result};
 use std::fmt::Write;
 use std::path::{Path, PathBuf};
@@ -62,7 +63,22 @@ pub fn to_markdown(c: &Comparison) -> String {
         Some(t) => {
             let _ = writeln!(w, "\n## Regressions beyond {t}%\n");
             for r in &c.regressions {
-                let _ = writeln!(w, "- {r}");
+                let d = &r.delta;
+                let _ = writeln!(
+                    w,
+                    "- {}: {} {} by {:.1}% ({} -> {}){}",
+                    r.cell,
+                    d.figure,
+                    if d.better == Better::Higher { "fell" } else { "rose" },
+                    d.worse_by_pct,
+                    sig3(d.a),
+                    sig3(d.b),
+                    if d.intervals_overlap {
+                        "; the 95% intervals overlap"
+                    } else {
+                        ""
+                    }
+                );
             }
         }
         None => {}
@@ -73,8 +89,8 @@ pub fn to_markdown(c: &Comparison) -> String {
 /// Writes `compare.md` and `compare.json` into `dir`; returns their paths.
 pub fn write(dir: &Path, c: &Comparison) -> Result<Vec<PathBuf>> {
     fsio::create_dir_all(dir)?;
-    let md = dir.join("compare.md");
-    let json = dir.join("compare.json");
+    let md = dir.join(COMPARE_MD);
+    let json = dir.join(COMPARE_JSON);
     fsio::write_atomic(&md, to_markdown(c).as_bytes())?;
     fsio::write_atomic(&json, &serde_json::to_vec_pretty(c).expect("comparisons serialise"))?;
     Ok(vec![md, json])

@@ -1,8 +1,8 @@
 //! `runs.csv`: one row per run, flat, for spreadsheets and dataframes.
 
 use super::{Exporter, OutputFile, Rendered};
-use crate::cost::EnergySource;
-use crate::runner::RunRecord;
+use crate::cost::PricedRun;
+use crate::results::files::RUNS_CSV;
 use crate::{Error, Result};
 use serde::Serialize;
 
@@ -48,19 +48,16 @@ struct Row<'a> {
 }
 
 impl<'a> Row<'a> {
-    fn of(r: &'a RunRecord) -> Self {
+    fn of(priced: &'a PricedRun) -> Self {
+        let r = &priced.run;
         let m = r.metrics.as_ref();
-        let c = r.cost.as_ref();
+        let c = priced.cost.as_ref();
         Row {
             run_id: &r.run_id,
             strategy: r.strategy.name(),
             budget_per_class: r.budget_per_class,
             seed: r.seed,
-            status: match r.status {
-                crate::runner::RunStatus::Completed => "completed",
-                crate::runner::RunStatus::Diverged => "diverged",
-                crate::runner::RunStatus::Failed => "failed",
-            },
+            status: r.status.into(),
             train_examples: m.map(|m| m.train_examples),
             test_accuracy: m.and_then(|m| m.test_accuracy),
             best_val_accuracy: m.map(|m| m.best_val_accuracy),
@@ -80,10 +77,7 @@ impl<'a> Row<'a> {
             trainable_params: m.map(|m| m.trainable_params),
             rapl_energy_j: m.and_then(|m| m.rapl_energy_j),
             energy_kwh: c.map(|c| c.energy.kwh),
-            energy_source: c.map(|c| match c.energy.source {
-                EnergySource::Rapl => "rapl",
-                EnergySource::Model => "model",
-            }),
+            energy_source: c.map(|c| c.energy.source.into()),
             carbon_kg: c.map(|c| c.energy.carbon_kg),
             compute_usd: c.map(|c| c.compute_usd),
             labels_usd: c.map(|c| c.labels_usd),
@@ -105,6 +99,6 @@ impl Exporter for Csv {
         let bytes = w
             .into_inner()
             .map_err(|e| Error::Report(format!("cannot format runs.csv: {e}")))?;
-        Ok(vec![OutputFile::new("runs.csv", bytes)])
+        Ok(vec![OutputFile::new(RUNS_CSV, bytes)])
     }
 }

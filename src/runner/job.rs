@@ -2,10 +2,9 @@
 //! Both travel as JSON: the job on the worker's stdin, the answer as one line
 //! on its stdout.
 
-use super::record::{RunMetrics, RunStatus};
-use super::RunSpec;
-use crate::model::checkpoint::ModelCard;
+use crate::results::{ModelCard, RunMetrics, RunStatus};
 use crate::suite::Suite;
+use crate::train::RunSpec;
 use serde::{Deserialize, Serialize};
 use std::path::PathBuf;
 

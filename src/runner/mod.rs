@@ -1,17 +1,14 @@
-//! Running the sweep: the run matrix, one worker process per run, the
-//! pretrained checkpoint cache, and the results written as runs finish.
+//! Worker-process plumbing: what a worker is asked ([`job`]), how the parent
+//! starts, samples and reads one ([`spawn`]), what the worker does inside
+//! ([`worker`]), and the pretrained backbone obtained through one
+//! ([`pretrain`]). Running each job in a fresh process is what makes its peak
+//! memory its own. The sweep that uses all of this sits above, in
+//! [`crate::sweep`].
 
 pub mod job;
-pub mod matrix;
 pub mod pretrain;
-pub mod probe_cache;
-pub mod record;
 pub mod spawn;
-pub mod sweep;
 pub mod worker;
 
 pub use job::{Job, JobOutput};
-pub use matrix::{run_matrix, RunSpec};
-pub use record::{RunMetrics, RunRecord, RunStatus};
 pub use spawn::WorkerCommand;
-pub use sweep::{run_sweep, SweepOptions};

@@ -5,21 +5,21 @@
 //! process is what makes its peak RSS its own.
 
 use super::job::{Job, JobOutput};
-use super::probe_cache;
-use super::record::{RunMetrics, RunStatus};
-use super::RunSpec;
-use crate::data::splits::{budget_indices, source_task, target_task, ClassSplit};
+use crate::data::splits::{budget_indices, ClassSplit};
 use crate::data::Dataset;
 use crate::measure::machine::Machine;
 use crate::measure::process;
 use crate::measure::rapl::EnergyMeter;
-use crate::measure::stopwatch::{Phases, Stopwatch};
-use crate::model::checkpoint::{self, ModelCard, PretrainRecipe, CARD_SCHEMA_VERSION};
-use crate::model::ModelSpec;
+use crate::measure::stopwatch::Stopwatch;
+use crate::model::{Freeze, ModelSpec};
+use crate::results::card::CARD_SCHEMA_VERSION;
+use crate::results::{checkpoints, ModelCard, RunMetrics, RunStatus};
 use crate::suite::Suite;
-use crate::train::{self, FitConfig, FitOutcome, PreparedModel, StopReason, Strategy};
+use crate::train::probe_cache::{probe_features, ProbeSetup};
+use crate::train::session::{train_and_test, Tensors};
+use crate::train::{FitConfig, ModelPlan, RunSpec, Start, StopReason, Strategy};
 use crate::{device, Error, Result};
-use candle_core::{Device, Tensor};
+use candle_core::Device;
 use std::io::Read;
 use std::path::Path;
 
@@ -56,83 +56,88 @@ pub fn execute(job: &Job) -> Result<JobOutput> {
     }
 }
 
-/// Features and labels of train, validation and test, on the device.
-struct Tensors {
-    train: (Tensor, Tensor),
-    val: (Tensor, Tensor),
-    test: (Tensor, Tensor),
+/// The target task's splits and one run's labelled examples.
+struct RunData {
+    target: ClassSplit,
+    rows: Vec<usize>,
+    subset: Dataset,
 }
 
-impl Tensors {
-    fn new(train: &Dataset, split: &ClassSplit, device: &Device) -> Result<Self> {
-        Ok(Tensors {
-            train: train.to_tensors(device)?,
-            val: split.val.to_tensors(device)?,
-            test: split.test.to_tensors(device)?,
-        })
+fn load_run_data(suite: &Suite, spec: &RunSpec) -> Result<RunData> {
+    let target = suite.task.target_task()?;
+    let rows = budget_indices(&target.train, spec.budget_per_class, spec.seed)?;
+    let subset = target.train.select(&rows);
+    Ok(RunData { target, rows, subset })
+}
+
+/// The model a run trains and its tensors. A probe whose backbone's
+/// features are cached (a large frozen backbone) trains its head alone on
+/// those features: the internal [`ModelSpec::Identity`] stands in for the
+/// backbone, and the backbone's parameters still count in the run's total.
+struct RunModel {
+    spec: ModelSpec,
+    data: Tensors,
+    /// With cached features: the frozen backbone's parameters.
+    cached_backbone_params: Option<usize>,
+    features_s: f64,
+}
+
+impl RunModel {
+    /// What the run trains: on cached features, the head alone (seeded, all
+    /// of it trains); otherwise the strategy's own plan.
+    fn plan<'a>(&'a self, suite: &Suite, spec: &RunSpec, checkpoint: Option<&'a Path>) -> Result<ModelPlan<'a>> {
+        let (input_len, classes) = (self.data.train.0.dim(1)?, suite.task.target_classes.len());
+        match self.cached_backbone_params {
+            Some(_) => Ok(ModelPlan {
+                spec: &self.spec,
+                input_len,
+                num_classes: classes,
+                seed: spec.seed,
+                start: Start::Seeded,
+                freeze: Freeze::Nothing,
+            }),
+            None => spec.strategy.plan(&self.spec, input_len, classes, spec.seed, checkpoint),
+        }
     }
 }
 
-/// What one training run produced.
-struct Trained {
-    model: PreparedModel,
-    fit: FitOutcome,
-    test_accuracy: Option<f64>,
-    phases: Phases,
-}
-
-/// The phases every run shares, pretraining included: build the model (init
-/// phase), train (train phase), test the selected weights once (test phase).
-fn train_and_test(
-    model_spec: &ModelSpec,
-    data: &Tensors,
-    num_classes: usize,
-    strategy: Strategy,
+fn run_model(
+    suite: &Suite,
+    spec: &RunSpec,
+    d: &RunData,
     checkpoint: Option<&Path>,
-    fit: &FitConfig,
-    clock: &Stopwatch,
-) -> Result<Trained> {
-    let input_len = data.train.0.dim(1)?;
-    let device = data.train.0.device();
-    let (model, init_s) = Stopwatch::time(|| {
-        train::prepare(
-            model_spec,
-            input_len,
-            num_classes,
-            strategy,
-            fit.seed,
-            checkpoint,
-            device,
-        )
-    });
-    let model = model?;
-    let (outcome, train_s) = Stopwatch::time(|| {
-        train::fit(
-            &model,
-            (&data.train.0, &data.train.1),
-            (&data.val.0, &data.val.1),
-            fit,
-            clock,
-        )
-    });
-    let outcome = outcome?;
-    let (test_accuracy, test_s) = match outcome.stop {
-        StopReason::Diverged { .. } => (None, 0.0),
-        _ => {
-            let (acc, s) = Stopwatch::time(|| train::accuracy(&model, (&data.test.0, &data.test.1)));
-            (Some(acc?), s)
-        }
+    cache_dir: Option<&Path>,
+    device: &Device,
+) -> Result<RunModel> {
+    let mut data = Tensors::new(&d.subset, &d.target, device)?;
+    let cached = (spec.strategy == Strategy::Probe && suite.model.caches_probe_features())
+        .then_some(())
+        .and(checkpoint.zip(cache_dir));
+    let Some((checkpoint, cache_root)) = cached else {
+        return Ok(RunModel {
+            spec: suite.model_for(spec.strategy).clone(),
+            data,
+            cached_backbone_params: None,
+            features_s: 0.0,
+        });
     };
-    Ok(Trained {
-        model,
-        fit: outcome,
-        test_accuracy,
-        phases: Phases {
-            data_s: 0.0,
-            init_s,
-            train_s,
-            test_s,
-        },
+    let setup = ProbeSetup {
+        model: &suite.model,
+        train: &suite.train,
+        checkpoint,
+        cache_root,
+    };
+    let (features, features_s) = Stopwatch::time(|| probe_features(&setup, &d.target, &d.rows, device));
+    let features = features?;
+    let dim = features.train.dim(1)?;
+    data.train.0 = features.train;
+    data.val.0 = features.val;
+    data.test.0 = features.test;
+    Ok(RunModel {
+        spec: ModelSpec::Identity { dim },
+        data,
+        cached_backbone_params: Some(features.backbone_params),
+        features_s,
     })
 }
 
@@ -145,53 +150,14 @@ fn run(
 ) -> Result<JobOutput> {
     let clock = Stopwatch::start();
     let energy = EnergyMeter::start();
-    let (data, data_s) = Stopwatch::time(|| -> Result<(Tensors, Dataset, ClassSplit, Vec<usize>)> {
-        let target = target_task(&suite.task)?;
-        let rows = budget_indices(&target.train, spec.budget_per_class, spec.seed)?;
-        let subset = target.train.select(&rows);
-        Ok((Tensors::new(&subset, &target, device)?, subset, target, rows))
-    });
-    let (mut data, subset, target, rows) = data?;
-    // A probe on a large frozen backbone trains its head on cached features.
-    let mut model_spec = suite.model_for(spec.strategy).clone();
-    let (mut strategy, mut weights_file) = (spec.strategy, checkpoint);
-    let mut cached_backbone_params = None;
-    let mut features_s = 0.0;
-    if let (Strategy::Probe, true, Some(weights), Some(root)) = (
-        spec.strategy,
-        suite.model.caches_probe_features(),
-        checkpoint,
-        cache_dir,
-    ) {
-        let (features, secs) =
-            Stopwatch::time(|| probe_cache::probe_features(suite, weights, root, &target, &rows, device));
-        let features = features?;
-        features_s = secs;
-        // The head alone trains, from seeded init, on the features: nothing to load.
-        model_spec = ModelSpec::Identity {
-            dim: features.train.dim(1)?,
-        };
-        (strategy, weights_file) = (Strategy::Scratch, None);
-        cached_backbone_params = Some(features.backbone_params);
-        data.train.0 = features.train;
-        data.val.0 = features.val;
-        data.test.0 = features.test;
-    }
-    let t = &suite.train;
-    let cfg = FitConfig {
-        learning_rate: t.learning_rate.for_strategy(spec.strategy),
-        weight_decay: t.weight_decay,
-        batch_size: t.batch_size,
-        max_epochs: t.max_epochs,
-        min_steps_per_epoch: t.min_steps_per_epoch,
-        patience: t.patience,
-        target_accuracy: suite.target_accuracy,
-        seed: spec.seed,
-    };
-    let classes = suite.task.target_classes.len();
-    let mut trained = train_and_test(&model_spec, &data, classes, strategy, weights_file, &cfg, &clock)?;
+    let (run_data, data_s) = Stopwatch::time(|| load_run_data(suite, spec));
+    let run_data = run_data?;
+    let m = run_model(suite, spec, &run_data, checkpoint, cache_dir, device)?;
+    let plan = m.plan(suite, spec, checkpoint)?;
+    let cfg = suite.train.fit_config(spec.strategy, spec.seed, suite.target_accuracy);
+    let mut trained = train_and_test(&plan, &m.data, &cfg, &clock)?;
     trained.phases.data_s = data_s;
-    trained.phases.init_s += features_s;
+    trained.phases.init_s += m.features_s;
     let wall_s = clock.elapsed_s();
     let usage = process::usage();
     let (status, message) = match &trained.fit.stop {
@@ -208,8 +174,8 @@ fn run(
         status,
         message,
         metrics: Box::new(RunMetrics {
-            train_examples: subset.len(),
-            train_set_digest: subset.digest(),
+            train_examples: run_data.subset.len(),
+            train_set_digest: run_data.subset.digest(),
             test_accuracy: trained.test_accuracy,
             best_val_accuracy: fit.best_val_accuracy,
             best_epoch: fit.best_epoch,
@@ -222,7 +188,7 @@ fn run(
             cpu_system_s: usage.cpu_system_s,
             peak_rss_bytes: usage.peak_rss_bytes,
             rapl_energy_j: energy.and_then(|e| e.joules()),
-            total_params: trained.model.total_params + cached_backbone_params.unwrap_or(0),
+            total_params: trained.model.total_params + m.cached_backbone_params.unwrap_or(0),
             trainable_params: trained.model.trainable_params,
             curve: fit.curve,
         }),
@@ -234,34 +200,25 @@ fn pretrain(suite: &Suite, out_dir: &Path, device_name: &str) -> Result<JobOutpu
     let clock = Stopwatch::start();
     let energy = EnergyMeter::start();
     // The card reports the whole pretraining's wall time, data included, so no phase timer here.
-    let source = source_task(&suite.task)?;
+    let source = suite.task.source_task()?;
     let data = Tensors::new(&source.train, &source, &device)?;
     let train_examples = source.train.len();
-    let p = &suite.pretrain;
-    let cfg = FitConfig {
-        learning_rate: p.learning_rate,
-        weight_decay: p.weight_decay,
-        batch_size: p.batch_size,
-        max_epochs: p.epochs,
-        min_steps_per_epoch: 1,
-        patience: p.patience,
-        target_accuracy: 1.0,
-        seed: p.seed,
-    };
+    let cfg = FitConfig::from(&suite.pretrain);
     let classes = suite.task.source_classes.len();
-    let trained = train_and_test(&suite.model, &data, classes, Strategy::Scratch, None, &cfg, &clock)?;
+    let plan = Strategy::Scratch.plan(&suite.model, source.train.feature_len, classes, cfg.seed, None)?;
+    let trained = train_and_test(&plan, &data, &cfg, &clock)?;
     let source_test_accuracy = trained.test_accuracy.ok_or_else(|| {
-        Error::Invalid(format!(
-            "pretraining diverged ({:?}); lower pretrain.learning_rate in the suite",
-            trained.fit.stop
-        ))
+        Error::setting(
+            format!("pretrain.learning_rate = {}", suite.pretrain.learning_rate),
+            format!("pretraining diverged ({:?}); lower it in the suite", trained.fit.stop),
+        )
     })?;
     let usage = process::usage();
     let card = ModelCard {
         schema_version: CARD_SCHEMA_VERSION,
         tool_version: crate::TOOL_VERSION.to_string(),
         created_at: chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
-        recipe: PretrainRecipe::of(suite),
+        recipe: suite.pretrain_recipe(),
         source_train_examples: train_examples,
         source_val_accuracy: trained.fit.best_val_accuracy,
         source_test_accuracy,
@@ -275,8 +232,6 @@ fn pretrain(suite: &Suite, out_dir: &Path, device_name: &str) -> Result<JobOutpu
         checkpoint_bytes: 0,
         machine: Machine::current(device_name),
     };
-    checkpoint::save(out_dir, &trained.model.varmap, &card)?;
-    Ok(JobOutput::Pretrain {
-        card: Box::new(checkpoint::load_card(out_dir)?),
-    })
+    let card = checkpoints::save(out_dir, &trained.model.varmap, &card)?;
+    Ok(JobOutput::Pretrain { card: Box::new(card) })
 }

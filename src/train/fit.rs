@@ -2,6 +2,7 @@
 
 use super::PreparedModel;
 use crate::measure::stopwatch::Stopwatch;
+use crate::model::{Freeze, Mode};
 use crate::rng::{self, Purpose};
 use crate::Result;
 use candle_core::{DType, Tensor};
@@ -142,7 +143,7 @@ pub fn fit(
             let idx = Tensor::from_slice(chunk, chunk.len(), device)?;
             let logits = model
                 .network
-                .forward(&x.index_select(&idx, 0)?, model.freeze_backbone, true)?;
+                .forward(&x.index_select(&idx, 0)?, model.freeze, Mode::Train)?;
             let loss = candle_nn::loss::cross_entropy(&logits, &y.index_select(&idx, 0)?)?;
             let value = loss.to_scalar::<f32>()?;
             out.steps += 1;
@@ -213,7 +214,10 @@ pub fn accuracy(model: &PreparedModel, data: (&Tensor, &Tensor)) -> Result<f64> 
     let chunk = model.eval_chunk.max(1);
     for start in (0..n).step_by(chunk) {
         let len = chunk.min(n - start);
-        let logits = model.network.forward(&x.narrow(0, start, len)?.detach(), true, false)?;
+        // Evaluation builds no graph: the input is detached and so are the features.
+        let logits = model
+            .network
+            .forward(&x.narrow(0, start, len)?.detach(), Freeze::Backbone, Mode::Eval)?;
         let hits = logits
             .argmax(1)?
             .eq(&y.narrow(0, start, len)?)?
@@ -261,7 +265,8 @@ mod tests {
     /// Trains `spec` from scratch on [`small_task`] at `learning_rate`.
     fn train_small(spec: ModelSpec, learning_rate: f64) -> (PreparedModel, FitOutcome, (Tensor, Tensor)) {
         let (train, val) = small_task();
-        let model = prepare(&spec, 40, 5, Strategy::Scratch, 0, None, &Device::Cpu).unwrap();
+        let plan = Strategy::Scratch.plan(&spec, 40, 5, 0, None).unwrap();
+        let model = prepare(&plan, &Device::Cpu).unwrap();
         let cfg = config(learning_rate);
         let out = fit(
             &model,

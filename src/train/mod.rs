@@ -1,8 +1,18 @@
 //! Training: one loop ([`fit`]) for every strategy; strategies differ only in
 //! where the initial weights come from and which weights train ([`strategy`]).
+//! The suite's `[train]` and `[pretrain]` sections are owned here ([`spec`]),
+//! as is the run matrix they span ([`matrix`]). [`session`] runs the phases
+//! every run shares (build, train, test once); [`probe_cache`] lets a probe on
+//! a large frozen backbone train its head on features computed once.
 
 pub mod fit;
+pub mod matrix;
+pub mod probe_cache;
+pub mod session;
+pub mod spec;
 pub mod strategy;
 
 pub use fit::{accuracy, fit, CurvePoint, FitConfig, FitOutcome, StopReason};
-pub use strategy::{prepare, PreparedModel, Strategy};
+pub use matrix::{run_matrix, RunSpec};
+pub use spec::{LearningRates, PretrainSpec, TrainSpec};
+pub use strategy::{prepare, ModelPlan, PreparedModel, Start, Strategy};

@@ -1,7 +1,7 @@
 //! The strategies under comparison and the one place they differ: the source
 //! of the initial weights and the set of weights that train.
 
-use crate::model::{checkpoint, init::seeded_init, ModelSpec, Network, HEAD};
+use crate::model::{init::seeded_init, weights, Freeze, ModelSpec, Network, HEAD};
 use crate::{Error, Result};
 use candle_core::{DType, Device, Var};
 use candle_nn::{VarBuilder, VarMap};
@@ -9,8 +9,11 @@ use serde::{Deserialize, Serialize};
 use std::path::Path;
 
 /// How a run obtains its model.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, strum::Display, strum::IntoStaticStr,
+)]
 #[serde(rename_all = "lowercase")]
+#[strum(serialize_all = "lowercase")]
 pub enum Strategy {
     /// Random (seeded) initialisation; every weight trains.
     Scratch,
@@ -32,14 +35,9 @@ impl Strategy {
         Strategy::Baseline,
     ];
 
-    /// The name used in suites, files and reports.
+    /// The name used in suites, files and reports (the serde and Display form).
     pub fn name(self) -> &'static str {
-        match self {
-            Strategy::Scratch => "scratch",
-            Strategy::Finetune => "finetune",
-            Strategy::Probe => "probe",
-            Strategy::Baseline => "baseline",
-        }
+        self.into()
     }
 
     /// Whether the backbone's weights come from the pretrained checkpoint.
@@ -47,15 +45,69 @@ impl Strategy {
         matches!(self, Strategy::Finetune | Strategy::Probe)
     }
 
-    /// Whether the backbone is frozen, so that only the head trains.
-    pub fn freezes_backbone(self) -> bool {
-        matches!(self, Strategy::Probe)
+    /// Which weights train: a probe freezes its backbone, so only the head trains.
+    pub fn freeze(self) -> Freeze {
+        match self {
+            Strategy::Probe => Freeze::Backbone,
+            _ => Freeze::Nothing,
+        }
     }
 }
 
-impl std::fmt::Display for Strategy {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.name())
+/// Where a network's initial weights come from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Start<'a> {
+    /// Every weight from the project's seeded initialiser.
+    Seeded,
+    /// Seeded, then the backbone overwritten from this safetensors file.
+    Pretrained(&'a Path),
+}
+
+/// Everything that fixes a network before training: its architecture and
+/// size, where its weights come from and which of them train.
+#[derive(Debug, Clone, Copy)]
+pub struct ModelPlan<'a> {
+    /// Architecture.
+    pub spec: &'a ModelSpec,
+    /// Values per example.
+    pub input_len: usize,
+    /// Classes the head scores.
+    pub num_classes: usize,
+    /// Seed of the initialisation and of dropout masks.
+    pub seed: u64,
+    /// Initial weights.
+    pub start: Start<'a>,
+    /// Which weights train.
+    pub freeze: Freeze,
+}
+
+impl Strategy {
+    /// The plan of a run of this strategy: a reuse strategy starts from
+    /// `checkpoint` (which it needs), the others from seeded weights.
+    pub fn plan<'a>(
+        self,
+        spec: &'a ModelSpec,
+        input_len: usize,
+        num_classes: usize,
+        seed: u64,
+        checkpoint: Option<&'a Path>,
+    ) -> Result<ModelPlan<'a>> {
+        let start = if self.uses_pretrained() {
+            Start::Pretrained(checkpoint.ok_or_else(|| Error::Checkpoint {
+                path: "(none)".into(),
+                message: format!("strategy '{self}' needs a pretrained checkpoint but none was given"),
+            })?)
+        } else {
+            Start::Seeded
+        };
+        Ok(ModelPlan {
+            spec,
+            input_len,
+            num_classes,
+            seed,
+            start,
+            freeze: self.freeze(),
+        })
     }
 }
 
@@ -67,8 +119,8 @@ pub struct PreparedModel {
     pub varmap: VarMap,
     /// The parameters the optimiser updates, in sorted name order.
     pub trainable: Vec<Var>,
-    /// Whether the backbone's output is detached in the forward pass.
-    pub freeze_backbone: bool,
+    /// Whether the backbone's output is detached in the training forward pass.
+    pub freeze: Freeze,
     /// Scalar parameters in the network.
     pub total_params: usize,
     /// Scalar parameters that train.
@@ -77,37 +129,24 @@ pub struct PreparedModel {
     pub eval_chunk: usize,
 }
 
-/// Builds the network for `strategy`: seeded initialisation of every weight,
-/// then, for reuse strategies, the backbone from `checkpoint`; for `probe`,
-/// only the head is trainable.
-pub fn prepare(
-    spec: &ModelSpec,
-    input_len: usize,
-    num_classes: usize,
-    strategy: Strategy,
-    seed: u64,
-    checkpoint: Option<&Path>,
-    device: &Device,
-) -> Result<PreparedModel> {
+/// Builds the network a plan describes: seeded initialisation of every
+/// weight, then the backbone from the checkpoint if it starts pretrained;
+/// with a frozen backbone only the head is trainable.
+pub fn prepare(plan: &ModelPlan, device: &Device) -> Result<PreparedModel> {
     let varmap = VarMap::new();
     let network = Network::new(
-        spec,
-        input_len,
-        num_classes,
-        seed,
+        plan.spec,
+        plan.input_len,
+        plan.num_classes,
+        plan.seed,
         VarBuilder::from_varmap(&varmap, DType::F32, device),
     )?;
-    seeded_init(&varmap, seed)?;
-    if strategy.uses_pretrained() {
-        let path = checkpoint.ok_or_else(|| {
-            Error::Invalid(format!(
-                "strategy '{strategy}' needs a pretrained checkpoint but none was given"
-            ))
-        })?;
-        checkpoint::load_backbone(&varmap, path, device)?;
+    seeded_init(&varmap, plan.seed)?;
+    if let Start::Pretrained(path) = plan.start {
+        weights::load_backbone(&varmap, path, device)?;
     }
-    let freeze_backbone = strategy.freezes_backbone();
     let head_prefix = format!("{HEAD}.");
+    let frozen = plan.freeze == Freeze::Backbone;
     let (trainable, total_params, trainable_params) = {
         let vars = varmap.data().lock().expect("var map lock poisoned");
         let mut names: Vec<&String> = vars.keys().collect();
@@ -115,7 +154,7 @@ pub fn prepare(
         let total: usize = vars.values().map(|v| v.elem_count()).sum();
         let trainable: Vec<Var> = names
             .into_iter()
-            .filter(|n| !freeze_backbone || n.starts_with(&head_prefix))
+            .filter(|n| !frozen || n.starts_with(&head_prefix))
             .map(|n| vars[n].clone())
             .collect();
         let count = trainable.iter().map(|v| v.elem_count()).sum();
@@ -125,17 +164,18 @@ pub fn prepare(
         network,
         varmap,
         trainable,
-        freeze_backbone,
+        freeze: plan.freeze,
         total_params,
         trainable_params,
-        eval_chunk: spec.eval_chunk(),
+        eval_chunk: plan.spec.eval_chunk(),
     })
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::model::checkpoint::tests_support::save_for_test;
+    use crate::model::weights::tests_support::save_for_test;
+    use crate::model::Mode;
     use candle_core::Tensor;
 
     /// Probing must compute no gradient for the backbone at all; fine-tuning
@@ -148,9 +188,10 @@ mod tests {
         let x = Tensor::randn(0f32, 1.0, (8, 40), &Device::Cpu).unwrap();
         let y = Tensor::from_slice(&[0u32, 1, 2, 0, 1, 2, 0, 1], 8, &Device::Cpu).unwrap();
         for strategy in Strategy::ALL {
-            let m = prepare(&spec, 40, 3, strategy, 0, Some(&weights), &Device::Cpu).unwrap();
-            let loss =
-                candle_nn::loss::cross_entropy(&m.network.forward(&x, m.freeze_backbone, true).unwrap(), &y).unwrap();
+            let plan = strategy.plan(&spec, 40, 3, 0, Some(&weights)).unwrap();
+            let m = prepare(&plan, &Device::Cpu).unwrap();
+            let logits = m.network.forward(&x, m.freeze, Mode::Train).unwrap();
+            let loss = candle_nn::loss::cross_entropy(&logits, &y).unwrap();
             let grads = loss.backward().unwrap();
             let vars = m.varmap.data().lock().unwrap();
             for (name, var) in vars.iter() {
@@ -178,7 +219,8 @@ mod tests {
 
     #[test]
     fn reuse_without_checkpoint_is_an_error() {
-        let err = prepare(&ModelSpec::default(), 40, 5, Strategy::Finetune, 0, None, &Device::Cpu)
+        let err = Strategy::Finetune
+            .plan(&ModelSpec::default(), 40, 5, 0, None)
             .err()
             .unwrap();
         assert!(err.to_string().contains("checkpoint"), "{err}");

@@ -31,7 +31,7 @@ pub(super) fn draw(r: &Results, area: &Area) -> DrawResult {
         .disable_y_mesh()
         .y_labels(0)
         .x_desc("USD per task")
-        .x_label_formatter(&|v| crate::fmt::usd(*v))
+        .x_label_formatter(&|v| crate::report::format::usd(*v))
         .label_style((FAMILY, LABEL_PX))
         .axis_desc_style((FAMILY, AXIS_PX))
         .draw()?;
@@ -73,8 +73,8 @@ pub(super) fn draw(r: &Results, area: &Area) -> DrawResult {
                 "{}: {} labels per class, {} ({} compute)",
                 a.strategy,
                 a.budget_per_class,
-                crate::fmt::usd(mean(&a.total_usd)),
-                crate::fmt::usd(mean(&a.compute_usd))
+                crate::report::format::usd(mean(&a.total_usd)),
+                crate::report::format::usd(mean(&a.compute_usd))
             ),
             (0.0, y + 0.9),
             (FAMILY, LABEL_PX).into_font().color(&strategy_colour(a.strategy)),

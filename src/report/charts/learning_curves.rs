@@ -21,6 +21,7 @@ pub(super) fn draw(r: &Results, area: &Area) -> DrawResult {
         let runs: Vec<_> = r
             .runs
             .iter()
+            .map(|priced| &priced.run)
             .filter(|run| run.budget_per_class == budget)
             .filter_map(|run| Some((run.strategy, run.metrics.as_ref()?)))
             .collect();

@@ -26,7 +26,7 @@ pub(super) fn draw(r: &Results, area: &Area) -> DrawResult {
     let total = r
         .runs
         .iter()
-        .find_map(|run| run.metrics.as_ref().map(|m| m.total_params))
+        .find_map(|priced| priced.run.metrics.as_ref().map(|m| m.total_params))
         .unwrap_or(0);
     let p_max = params.iter().map(|p| p.1).fold(1.0, f64::max) * 1.25;
     let mut right = ChartBuilder::on(&panels[1])

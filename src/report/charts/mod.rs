@@ -12,7 +12,7 @@ mod memory_params;
 mod pareto;
 mod time_cost_to_target;
 
-use super::Results;
+use crate::analysis::Results;
 use crate::train::Strategy;
 use crate::{Error, Result};
 use plotters::coord::Shift;
@@ -199,7 +199,7 @@ fn target_line<'a, X: plotters::coord::ranged1d::Ranged<ValueType = f64>>(
             6,
             TARGET.stroke_width(2),
         ))?
-        .label(format!("target {}", crate::fmt::pct(target)))
+        .label(format!("target {}", crate::report::format::pct(target)))
         .legend(|(x, y)| PathElement::new(vec![(x, y), (x + 24, y)], TARGET.stroke_width(2)));
     Ok(())
 }
@@ -249,7 +249,7 @@ fn budget_panel(
         .x_desc("labels per class (log)")
         .y_desc(y_desc)
         .x_label_formatter(&int_label)
-        .y_label_formatter(&|v| crate::fmt::sig3(*v))
+        .y_label_formatter(&|v| crate::report::format::sig3(*v))
         .label_style((FAMILY, LABEL_PX))
         .axis_desc_style((FAMILY, LABEL_PX))
         .draw()?;

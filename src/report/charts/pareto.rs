@@ -21,7 +21,7 @@ pub(super) fn draw(r: &Results, area: &Area) -> DrawResult {
         .x_desc("total cost per task, USD (log scale)")
         .x_labels(6)
         .y_desc("mean test accuracy")
-        .x_label_formatter(&|v| crate::fmt::usd(*v))
+        .x_label_formatter(&|v| crate::report::format::usd(*v))
         .y_label_formatter(&pct_label)
         .label_style((FAMILY, LABEL_PX))
         .axis_desc_style((FAMILY, AXIS_PX))

@@ -14,7 +14,7 @@ pub(super) fn draw(r: &Results, area: &Area) -> DrawResult {
         &panels[0],
         &format!(
             "seconds to {} validation accuracy",
-            crate::fmt::pct(r.suite.target_accuracy)
+            crate::report::format::pct(r.suite.target_accuracy)
         ),
         "seconds (mean over runs that reached it)",
         SeriesLabelPosition::UpperRight,
@@ -47,7 +47,7 @@ pub(super) fn draw(r: &Results, area: &Area) -> DrawResult {
         .y_desc("USD (log)")
         .y_labels(6)
         .x_label_formatter(&int_label)
-        .y_label_formatter(&|v| crate::fmt::usd(*v))
+        .y_label_formatter(&|v| crate::report::format::usd(*v))
         .label_style((FAMILY, LABEL_PX))
         .axis_desc_style((FAMILY, LABEL_PX))
         .draw()?;

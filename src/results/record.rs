@@ -1,15 +1,16 @@
-//! The record of one run, as stored in `runs.jsonl` and `results.json`.
+//! The record of one run, as stored in `runs.jsonl` and `results.json`:
+//! what was run and what was measured, nothing derived (prices and
+//! aggregates wrap or summarise records; they never write into them).
 
-use super::RunSpec;
-use crate::cost::RunCost;
 use crate::measure::sampler::ResourceSample;
 use crate::measure::stopwatch::Phases;
-use crate::train::{CurvePoint, Strategy};
+use crate::train::{CurvePoint, RunSpec, Strategy};
 use serde::{Deserialize, Serialize};
 
 /// How a run ended. Only `Completed` runs enter averages.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, strum::Display, strum::IntoStaticStr)]
 #[serde(rename_all = "lowercase")]
+#[strum(serialize_all = "lowercase")]
 pub enum RunStatus {
     /// Trained and tested.
     Completed,
@@ -88,10 +89,6 @@ pub struct RunRecord {
     pub metrics: Option<RunMetrics>,
     /// RSS and CPU of the worker, sampled by the parent.
     pub timeline: Vec<ResourceSample>,
-    /// Energy, carbon and money, priced after the sweep (absent in `runs.jsonl`,
-    /// which is written before pricing, and for runs that did not complete).
-    #[serde(default)]
-    pub cost: Option<RunCost>,
 }
 
 impl RunRecord {
@@ -102,6 +99,11 @@ impl RunRecord {
             budget_per_class: self.budget_per_class,
             seed: self.seed,
         }
+    }
+
+    /// The measurements of a completed run (none for diverged or failed runs).
+    pub fn completed_metrics(&self) -> Option<&RunMetrics> {
+        self.metrics.as_ref().filter(|_| self.status == RunStatus::Completed)
     }
 
     /// Test accuracy, for completed runs only.

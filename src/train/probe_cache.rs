@@ -8,15 +8,29 @@
 //! run), plus validation and test. The first probe run pays for it in its
 //! init phase; the others load the file.
 
+use super::{prepare, Strategy, TrainSpec};
 use crate::data::splits::{budget_indices, ClassSplit};
 use crate::data::Dataset;
-use crate::suite::Suite;
-use crate::train::{self, Strategy};
+use crate::model::weights::save_tensors;
+use crate::model::ModelSpec;
 use crate::{fsio, Error, Result};
 use candle_core::{Device, Tensor};
-use sha2::{Digest, Sha256};
+use sha2::Digest;
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
+
+/// What a cached probe needs to know about its suite.
+#[derive(Debug, Clone, Copy)]
+pub struct ProbeSetup<'a> {
+    /// The backbone's architecture.
+    pub model: &'a ModelSpec,
+    /// The sweep (its largest budget and seeds fix which pool rows are cached).
+    pub train: &'a TrainSpec,
+    /// The pretrained weights file.
+    pub checkpoint: &'a Path,
+    /// Root of the cache (features live under `features/`).
+    pub cache_root: &'a Path,
+}
 
 /// The frozen backbone's features of one run's examples.
 pub struct ProbeFeatures {
@@ -32,24 +46,22 @@ pub struct ProbeFeatures {
 
 /// The features of `train_rows` of the pool, validation and test, from the cache or computed and cached.
 pub fn probe_features(
-    suite: &Suite,
-    checkpoint: &Path,
-    cache_root: &Path,
+    setup: &ProbeSetup,
     target: &ClassSplit,
     train_rows: &[usize],
     device: &Device,
 ) -> Result<ProbeFeatures> {
-    let largest = *suite.train.budgets_per_class.iter().max().expect("validated non-empty");
+    let largest = *setup.train.budgets_per_class.iter().max().expect("validated non-empty");
     let mut rows: Vec<usize> = Vec::new();
-    for &seed in &suite.train.seeds {
+    for &seed in &setup.train.seeds {
         rows.extend(budget_indices(&target.train, largest, seed)?);
     }
     rows.sort_unstable();
     rows.dedup();
-    let path = cache_file(suite, checkpoint, cache_root, target, &rows)?;
+    let path = cache_file(setup, target, &rows)?;
     let cached = match candle_core::safetensors::load(&path, device) {
         Ok(t) => t,
-        Err(_) => compute(suite, checkpoint, &path, &target.train.select(&rows), target, device)?,
+        Err(_) => compute(setup, &path, &target.train.select(&rows), target, device)?,
     };
     let get = |name: &str| {
         cached.get(name).cloned().ok_or_else(|| Error::Checkpoint {
@@ -61,7 +73,10 @@ pub fn probe_features(
         .iter()
         .map(|r| rows.binary_search(r).map(|p| p as u32))
         .collect::<std::result::Result<_, _>>()
-        .map_err(|_| Error::Invalid("a probe's examples are outside the cached rows".into()))?;
+        .map_err(|_| Error::Checkpoint {
+            path: path.clone(),
+            message: "a probe's examples are outside the cached rows; delete the file and run again".into(),
+        })?;
     let index = Tensor::from_vec(positions, train_rows.len(), device)?;
     Ok(ProbeFeatures {
         train: get("pool")?.index_select(&index, 0)?,
@@ -72,48 +87,40 @@ pub fn probe_features(
 }
 
 /// The cache file for these rows, this model and these weights.
-fn cache_file(suite: &Suite, checkpoint: &Path, root: &Path, target: &ClassSplit, rows: &[usize]) -> Result<PathBuf> {
+fn cache_file(setup: &ProbeSetup, target: &ClassSplit, rows: &[usize]) -> Result<PathBuf> {
+    let checkpoint = setup.checkpoint;
     let meta = std::fs::metadata(checkpoint).map_err(|e| Error::io("reading", checkpoint, e))?;
     let modified = meta
         .modified()
         .ok()
         .and_then(|t| t.duration_since(std::time::UNIX_EPOCH).ok());
-    let mut h = Sha256::new();
-    h.update(serde_json::to_vec(&suite.model).expect("model specs serialise"));
-    h.update(checkpoint.display().to_string());
-    h.update(meta.len().to_le_bytes());
-    h.update(modified.map_or(0, |d| d.as_nanos()).to_le_bytes());
-    for d in [
-        target.train.select(rows).digest(),
-        target.val.digest(),
-        target.test.digest(),
-    ] {
-        h.update(d);
-    }
-    let key: String = h.finalize().iter().take(10).map(|b| format!("{b:02x}")).collect();
-    Ok(root.join("features").join(format!("{key}.safetensors")))
+    let key = crate::digest::short_hex(10, |h| {
+        h.update(serde_json::to_vec(setup.model).expect("model specs serialise"));
+        h.update(checkpoint.display().to_string());
+        h.update(meta.len().to_le_bytes());
+        h.update(modified.map_or(0, |d| d.as_nanos()).to_le_bytes());
+        for d in [
+            target.train.select(rows).digest(),
+            target.val.digest(),
+            target.test.digest(),
+        ] {
+            h.update(d);
+        }
+    });
+    Ok(setup.cache_root.join("features").join(format!("{key}.safetensors")))
 }
 
 /// Runs the frozen backbone over the rows, validation and test; saves them atomically.
 fn compute(
-    suite: &Suite,
-    checkpoint: &Path,
+    setup: &ProbeSetup,
     path: &Path,
     rows: &Dataset,
     target: &ClassSplit,
     device: &Device,
 ) -> Result<HashMap<String, Tensor>> {
-    let input_len = rows.feature_len;
-    let classes = suite.task.target_classes.len();
-    let model = train::prepare(
-        &suite.model,
-        input_len,
-        classes,
-        Strategy::Probe,
-        0,
-        Some(checkpoint),
-        device,
-    )?;
+    let classes = target.val.class_counts().len();
+    let plan = Strategy::Probe.plan(setup.model, rows.feature_len, classes, 0, Some(setup.checkpoint))?;
+    let model = prepare(&plan, device)?;
     let features = |ds: &Dataset| -> Result<Tensor> {
         let (x, _) = ds.to_tensors(device)?;
         let mut parts = Vec::new();
@@ -132,13 +139,7 @@ fn compute(
     ]
     .into_iter()
     .collect();
-    let dir = path.parent().expect("cache files live in a folder");
-    fsio::create_dir_all(dir)?;
-    let partial = path.with_extension("partial");
-    candle_core::safetensors::save(&tensors, &partial).map_err(|e| Error::Checkpoint {
-        path: partial.clone(),
-        message: format!("cannot write cached features: {e}"),
-    })?;
-    std::fs::rename(&partial, path).map_err(|e| Error::io("renaming to", path, e))?;
+    fsio::create_dir_all(path.parent().expect("cache files live in a folder"))?;
+    save_tensors(&tensors, path)?;
     Ok(tensors)
 }

@@ -1,5 +1,7 @@
-//! Number formats shared by the verdict's sentences and every report, so a
-//! figure reads the same wherever it appears.
+//! Number and word formats shared by the verdict's sentences, every table
+//! and every chart, so a figure reads the same wherever it appears.
+
+use crate::analysis::Crossing;
 
 /// A 0-1 fraction as a percentage with one decimal, e.g. `82.1%`.
 pub fn pct(v: f64) -> String {
@@ -27,6 +29,32 @@ pub fn sig3(v: f64) -> String {
     }
     let digits = (2 - v.abs().log10().floor() as i32).max(0) as usize;
     format!("{v:.digits$}")
+}
+
+/// Kilowatt-hours as watt-hours, three significant digits.
+pub fn wh(kwh: f64) -> String {
+    sig3(kwh * 1000.0)
+}
+
+/// Kilograms as grams, three significant digits.
+pub fn grams(kg: f64) -> String {
+    sig3(kg * 1000.0)
+}
+
+/// Where a curve crosses a threshold, in words, e.g. "about 43 labels per
+/// class (between 25 and 50)" or "beyond the sweep".
+pub fn crossing_words(c: &Crossing) -> String {
+    match *c {
+        Crossing::AtSmallest { budget_per_class } => {
+            format!("{budget_per_class} labels per class or fewer (the smallest budget)")
+        }
+        Crossing::Between {
+            labels_per_class,
+            lower,
+            upper,
+        } => format!("about {labels_per_class:.0} labels per class (between {lower} and {upper})"),
+        Crossing::NotReached => "beyond the sweep".to_string(),
+    }
 }
 
 #[cfg(test)]

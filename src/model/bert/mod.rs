@@ -15,69 +15,15 @@
 //! same as for numeric features; id 0 (padding) is masked out of attention
 //! and of the mean.
 
+mod config;
+
+pub use config::BertConfig;
+
 use super::dropout::Dropout;
 use super::Backbone;
-use crate::{fsio, Error, Result};
 use candle_core::{DType, Module, Tensor, D};
 use candle_nn::{Embedding, Linear, VarBuilder};
-use serde::{Deserialize, Serialize};
-use std::path::Path;
 
-/// The fields of a Hugging Face `config.json` that define a BERT encoder.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct BertConfig {
-    /// Tokens in the vocabulary.
-    pub vocab_size: usize,
-    /// Width of every hidden state.
-    pub hidden_size: usize,
-    /// Transformer layers.
-    pub num_hidden_layers: usize,
-    /// Attention heads per layer.
-    pub num_attention_heads: usize,
-    /// Width of the feed-forward layer.
-    pub intermediate_size: usize,
-    /// Longest input, tokens.
-    pub max_position_embeddings: usize,
-    /// Segment (token type) embeddings.
-    pub type_vocab_size: usize,
-    /// LayerNorm epsilon.
-    pub layer_norm_eps: f64,
-    /// Dropout after embeddings, attention output and feed-forward output.
-    pub hidden_dropout_prob: f64,
-    /// Dropout on attention probabilities.
-    pub attention_probs_dropout_prob: f64,
-    /// The padding token's id.
-    #[serde(default)]
-    pub pad_token_id: u32,
-}
-
-impl BertConfig {
-    /// Reads a Hugging Face `config.json`, checking it describes a BERT encoder this module can build.
-    pub fn load(path: &Path) -> Result<Self> {
-        let text = fsio::read_to_string(path)?;
-        let value: serde_json::Value = serde_json::from_str(&text)
-            .map_err(|e| Error::Invalid(format!("{}: not valid JSON ({e})", path.display())))?;
-        if let Some(act) = value.get("hidden_act").and_then(|v| v.as_str()) {
-            if act != "gelu" {
-                return Err(Error::Invalid(format!(
-                    "{}: hidden_act \"{act}\" is not supported; this BERT uses \"gelu\"",
-                    path.display()
-                )));
-            }
-        }
-        let config: BertConfig = serde_json::from_value(value)
-            .map_err(|e| Error::Invalid(format!("{}: not a BERT config ({e})", path.display())))?;
-        if !config.hidden_size.is_multiple_of(config.num_attention_heads) {
-            return Err(Error::Invalid(format!(
-                "{}: hidden_size {} is not a multiple of num_attention_heads {}",
-                path.display(),
-                config.hidden_size,
-                config.num_attention_heads
-            )));
-        }
-        Ok(config)
-    }
-}
 
 /// LayerNorm from differentiable operations.
 struct LayerNorm {
@@ -237,8 +183,8 @@ impl Backbone for Bert {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::model::checkpoint::tests_support::save_for_test;
-    use crate::model::ModelSpec;
+    use crate::model::weights::tests_support::save_for_test;
+    use crate::model::{Freeze, Mode, ModelSpec};
     use crate::train::{prepare, Strategy};
     use candle_core::Device;
 
@@ -279,8 +225,9 @@ mod tests {
         let weights = save_for_test(dir.path(), &spec);
         let (x, y) = batch();
         for strategy in [Strategy::Finetune, Strategy::Probe] {
-            let m = prepare(&spec, 40, 3, strategy, 0, Some(&weights), &Device::Cpu).unwrap();
-            let logits = m.network.forward(&x, m.freeze_backbone, true).unwrap();
+            let plan = strategy.plan(&spec, 40, 3, 0, Some(&weights)).unwrap();
+            let m = prepare(&plan, &Device::Cpu).unwrap();
+            let logits = m.network.forward(&x, m.freeze, Mode::Train).unwrap();
             let grads = candle_nn::loss::cross_entropy(&logits, &y).unwrap().backward().unwrap();
             let vars = m.varmap.data().lock().unwrap();
             assert_eq!(vars.len(), 5 + 16 * 2 + 2, "embeddings 5, 16 per layer, head 2");
@@ -300,31 +247,32 @@ mod tests {
     #[test]
     fn dropout_is_real_in_training_and_off_in_evaluation() {
         let spec = ModelSpec::Bert(tiny());
-        let m = prepare(&spec, 40, 3, Strategy::Scratch, 0, None, &Device::Cpu).unwrap();
+        let plan = Strategy::Scratch.plan(&spec, 40, 3, 0, None).unwrap();
+        let m = prepare(&plan, &Device::Cpu).unwrap();
         let (x, _) = batch();
-        let run = |train| {
+        let run = |mode| {
             m.network
-                .forward(&x, false, train)
+                .forward(&x, Freeze::Nothing, mode)
                 .unwrap()
                 .flatten_all()
                 .unwrap()
                 .to_vec1::<f32>()
                 .unwrap()
         };
-        assert_eq!(run(false), run(false));
-        assert_ne!(run(true), run(true), "two training passes draw different masks");
-        assert_ne!(run(true), run(false));
+        assert_eq!(run(Mode::Eval), run(Mode::Eval));
+        assert_ne!(run(Mode::Train), run(Mode::Train), "two training passes draw different masks");
+        assert_ne!(run(Mode::Train), run(Mode::Eval));
     }
 
     #[test]
     fn padding_does_not_change_the_pooled_features() {
         let spec = ModelSpec::Bert(tiny());
-        let m = prepare(&spec, 6, 3, Strategy::Scratch, 0, None, &Device::Cpu).unwrap();
+        let m = prepare(&Strategy::Scratch.plan(&spec, 6, 3, 0, None).unwrap(), &Device::Cpu).unwrap();
         let padded = Tensor::from_slice(&[5f32, 9.0, 3.0, 0.0, 0.0, 0.0], (1, 6), &Device::Cpu).unwrap();
         let unpadded = Tensor::from_slice(&[5f32, 9.0, 3.0], (1, 3), &Device::Cpu).unwrap();
         let a = m
             .network
-            .forward(&padded, false, false)
+            .forward(&padded, Freeze::Nothing, Mode::Eval)
             .unwrap()
             .flatten_all()
             .unwrap()
@@ -332,7 +280,7 @@ mod tests {
             .unwrap();
         let b = m
             .network
-            .forward(&unpadded, false, false)
+            .forward(&unpadded, Freeze::Nothing, Mode::Eval)
             .unwrap()
             .flatten_all()
             .unwrap()
@@ -344,7 +292,7 @@ mod tests {
         let longer = Tensor::from_slice(&[5f32, 9.0, 3.0, 7.0, 0.0, 0.0], (1, 6), &Device::Cpu).unwrap();
         let c = m
             .network
-            .forward(&longer, false, false)
+            .forward(&longer, Freeze::Nothing, Mode::Eval)
             .unwrap()
             .flatten_all()
             .unwrap()
@@ -374,16 +322,8 @@ mod tests {
         let labels: Vec<u32> = (0..48).map(|i| (i % 2 == 0) as u32).collect();
         let x = Tensor::from_vec(rows.concat(), (48, 10), &Device::Cpu).unwrap();
         let y = Tensor::from_vec(labels, 48, &Device::Cpu).unwrap();
-        let m = prepare(
-            &ModelSpec::Bert(tiny()),
-            10,
-            2,
-            Strategy::Scratch,
-            0,
-            None,
-            &Device::Cpu,
-        )
-        .unwrap();
+        let spec = ModelSpec::Bert(tiny());
+        let m = prepare(&Strategy::Scratch.plan(&spec, 10, 2, 0, None).unwrap(), &Device::Cpu).unwrap();
         let cfg = FitConfig {
             learning_rate: 3e-3,
             weight_decay: 0.0,

@@ -1,7 +1,6 @@
 //! The run matrix: label budgets x seeds x strategies.
 
-use crate::suite::Suite;
-use crate::train::Strategy;
+use super::{Strategy, TrainSpec};
 use serde::{Deserialize, Serialize};
 
 /// One cell of the sweep.
@@ -22,11 +21,10 @@ impl RunSpec {
     }
 }
 
-/// Every run of the suite, budget by budget and seed by seed with the
+/// Every run of the sweep, budget by budget and seed by seed with the
 /// strategies interleaved, so that slow drift of the machine (heat, other
 /// load) falls on all strategies alike rather than on one.
-pub fn run_matrix(suite: &Suite) -> Vec<RunSpec> {
-    let t = &suite.train;
+pub fn run_matrix(t: &TrainSpec) -> Vec<RunSpec> {
     let mut runs = Vec::with_capacity(t.budgets_per_class.len() * t.seeds.len() * t.strategies.len());
     for &budget_per_class in &t.budgets_per_class {
         for &seed in &t.seeds {
@@ -48,9 +46,8 @@ mod tests {
 
     #[test]
     fn covers_every_combination_once() {
-        let suite = Suite::resolve("mnist1d").unwrap();
-        let runs = run_matrix(&suite);
-        let t = &suite.train;
+        let t = TrainSpec::default();
+        let runs = run_matrix(&t);
         assert_eq!(
             runs.len(),
             t.budgets_per_class.len() * t.seeds.len() * t.strategies.len()

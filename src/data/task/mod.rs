@@ -1,0 +1,205 @@
+//! The task a suite studies: which dataset, which classes form the source
+//! (pretraining) and the target (the label sweep), and how many examples each
+//! split holds. Each kind of task lives in its own file with its own checks
+//! and data: [`mnist1d`], [`digits`], [`text`].
+
+mod digits;
+mod mnist1d;
+mod text;
+
+use super::splits::{split_classes, ClassSplit};
+use crate::Result;
+use serde::{Deserialize, Serialize};
+use std::path::{Path, PathBuf};
+
+/// The datasets reuse-bench can build.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize, strum::Display)]
+#[serde(rename_all = "lowercase")]
+#[strum(serialize_all = "lowercase")]
+pub enum TaskKind {
+    /// MNIST-1D, generated in process (see [`crate::data::mnist1d`]); source and
+    /// target are disjoint sets of its classes.
+    #[default]
+    Mnist1d,
+    /// Cross-dataset: the source is MNIST (from `mnist_dir`) converted to the UCI
+    /// 8x8 format, the target the embedded UCI optical digits (see [`crate::data::digits`]).
+    Digits,
+    /// Text classification from a CSV file (`path`, `text_column`, `label_column`),
+    /// tokenized with `tokenizer`; the backbone is a given pretrained model
+    /// (the suite's `[pretrained]`), not pretrained here.
+    Text,
+}
+
+/// The dataset and the transfer split; all fixed by `seed`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct TaskSpec {
+    /// Which dataset.
+    pub kind: TaskKind,
+    /// Seed of the dataset and its splits (not of the runs).
+    pub seed: u64,
+    /// Examples generated per class (all ten classes).
+    pub samples_per_class: usize,
+    /// Classes the backbone is pretrained on.
+    pub source_classes: Vec<u32>,
+    /// Classes of the task under study.
+    pub target_classes: Vec<u32>,
+    /// Source validation examples per class (pretraining's early stopping).
+    pub source_val_per_class: usize,
+    /// Source test examples per class (the model card's source accuracy).
+    pub source_test_per_class: usize,
+    /// Target validation examples per class (early stopping, time-to-target).
+    pub target_val_per_class: usize,
+    /// Target test examples per class (the reported accuracy).
+    pub target_test_per_class: usize,
+    /// `digits` only: the folder holding MNIST's IDX files (default `data/mnist`,
+    /// relative to the current folder, where `.ci/fetch-data.sh data` puts them).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub mnist_dir: Option<PathBuf>,
+    /// `text` only: the CSV file of texts and labels.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub path: Option<PathBuf>,
+    /// `text` only: the column holding the text (default `text`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub text_column: Option<String>,
+    /// `text` only: the column holding the label (default `label`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub label_column: Option<String>,
+    /// `text` only: rows whose label is one of these are dropped (e.g. `plot`).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub drop_labels: Vec<String>,
+    /// `text` only: the Hugging Face `tokenizer.json`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub tokenizer: Option<PathBuf>,
+    /// `text` only: tokens per example, special tokens included (default 64).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub max_tokens: Option<usize>,
+}
+
+impl Default for TaskSpec {
+    fn default() -> Self {
+        TaskSpec {
+            kind: TaskKind::Mnist1d,
+            seed: 42,
+            samples_per_class: 4000,
+            source_classes: vec![0, 1, 2, 3, 4],
+            target_classes: vec![5, 6, 7, 8, 9],
+            source_val_per_class: 200,
+            source_test_per_class: 500,
+            target_val_per_class: 100,
+            target_test_per_class: 500,
+            mnist_dir: None,
+            path: None,
+            text_column: None,
+            label_column: None,
+            drop_labels: Vec::new(),
+            tokenizer: None,
+            max_tokens: None,
+        }
+    }
+}
+
+impl TaskSpec {
+    /// Where the MNIST IDX files are for a `digits` task.
+    pub fn mnist_dir(&self) -> &Path {
+        self.mnist_dir.as_deref().unwrap_or(Path::new(digits::DEFAULT_MNIST_DIR))
+    }
+
+    /// Tokens per text example.
+    pub fn max_tokens(&self) -> usize {
+        self.max_tokens.unwrap_or(64)
+    }
+
+    /// One line on the task for reports.
+    pub fn describe(&self) -> String {
+        match self.kind {
+            TaskKind::Mnist1d => mnist1d::describe(self),
+            TaskKind::Digits => digits::describe(self),
+            TaskKind::Text => text::describe(self),
+        }
+    }
+
+    /// Checks what types cannot, for this kind of task, given the largest
+    /// label budget per class of the sweep; the message names the key and the fix.
+    pub fn validate(&self, largest_budget: usize) -> std::result::Result<(), String> {
+        for (key, list) in [
+            ("task.source_classes", &self.source_classes),
+            ("task.target_classes", &self.target_classes),
+        ] {
+            let mut sorted = list.clone();
+            sorted.sort_unstable();
+            sorted.dedup();
+            if sorted.len() != list.len() {
+                return Err(format!("{key} lists a class twice"));
+            }
+        }
+        let held_out = self.target_val_per_class + self.target_test_per_class;
+        match self.kind {
+            TaskKind::Mnist1d => mnist1d::validate(self, largest_budget, held_out),
+            TaskKind::Digits => digits::validate(self, largest_budget, held_out),
+            TaskKind::Text => text::validate(self),
+        }
+    }
+
+    /// Whether this kind of task can pretrain a backbone in-house (it has a source).
+    pub fn has_source(&self) -> bool {
+        self.kind != TaskKind::Text
+    }
+
+    /// The pretraining task: train, validation and test splits of the source.
+    pub fn source_task(&self) -> Result<ClassSplit> {
+        let ds = match self.kind {
+            TaskKind::Mnist1d => mnist1d::dataset(self),
+            TaskKind::Digits => digits::source_dataset(self)?,
+            TaskKind::Text => return Err(text::no_source(self)),
+        };
+        split_classes(
+            &ds,
+            &self.source_classes,
+            self.source_val_per_class,
+            self.source_test_per_class,
+        )
+    }
+
+    /// The task under study: the pool the label budgets are drawn from, validation and test.
+    pub fn target_task(&self) -> Result<ClassSplit> {
+        let ds = match self.kind {
+            TaskKind::Mnist1d => mnist1d::dataset(self),
+            TaskKind::Digits => digits::target_dataset(self)?,
+            TaskKind::Text => text::dataset(self)?,
+        };
+        split_classes(
+            &ds,
+            &self.target_classes,
+            self.target_val_per_class,
+            self.target_test_per_class,
+        )
+    }
+
+    /// Checks that the source data can be read without reading it all (for
+    /// `digits`, that MNIST's files are where the suite says), so a sweep that
+    /// would have to pretrain fails before it starts.
+    pub fn check_source(&self) -> Result<()> {
+        match self.kind {
+            TaskKind::Mnist1d | TaskKind::Text => Ok(()),
+            TaskKind::Digits => digits::check_source(self),
+        }
+    }
+
+    /// Checks that the target's files exist (a text task's CSV and tokenizer),
+    /// so a sweep that could not run fails before it starts.
+    pub fn check_target(&self) -> Result<()> {
+        match self.kind {
+            TaskKind::Mnist1d | TaskKind::Digits => Ok(()),
+            TaskKind::Text => text::check_target(self),
+        }
+    }
+}
+
+/// Checks that a list of classes has at least two, each below `classes`.
+fn check_class_range(key: &str, list: &[u32], classes: u32) -> std::result::Result<(), String> {
+    if list.len() < 2 || list.iter().any(|&c| c >= classes) {
+        return Err(format!("{key} must list at least two classes, each below {classes}"));
+    }
+    Ok(())
+}

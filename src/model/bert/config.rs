@@ -1,0 +1,71 @@
+//! The fields of a Hugging Face BERT `config.json` this encoder reads, and
+//! their checks: the same file a given model ships describes the suite's `[model]`.
+
+use crate::{fsio, Error, Result};
+use serde::{Deserialize, Serialize};
+use std::path::Path;
+
+/// The fields of a Hugging Face `config.json` that define a BERT encoder.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct BertConfig {
+    /// Tokens in the vocabulary.
+    pub vocab_size: usize,
+    /// Width of every hidden state.
+    pub hidden_size: usize,
+    /// Transformer layers.
+    pub num_hidden_layers: usize,
+    /// Attention heads per layer.
+    pub num_attention_heads: usize,
+    /// Width of the feed-forward layer.
+    pub intermediate_size: usize,
+    /// Longest input, tokens.
+    pub max_position_embeddings: usize,
+    /// Segment (token type) embeddings.
+    pub type_vocab_size: usize,
+    /// LayerNorm epsilon.
+    pub layer_norm_eps: f64,
+    /// Dropout after embeddings, attention output and feed-forward output.
+    pub hidden_dropout_prob: f64,
+    /// Dropout on attention probabilities.
+    pub attention_probs_dropout_prob: f64,
+    /// The padding token's id.
+    #[serde(default)]
+    pub pad_token_id: u32,
+}
+
+impl BertConfig {
+    /// Reads a Hugging Face `config.json`, checking it describes a BERT encoder this module can build.
+    pub fn load(path: &Path) -> Result<Self> {
+        let text = fsio::read_to_string(path)?;
+        let value: serde_json::Value = serde_json::from_str(&text)
+            .map_err(|e| model_error(path, format!("not valid JSON ({e})")))?;
+        if let Some(act) = value.get("hidden_act").and_then(|v| v.as_str()) {
+            if act != "gelu" {
+                return Err(model_error(
+                    path,
+                    format!("hidden_act \"{act}\" is not supported; this BERT uses \"gelu\""),
+                ));
+            }
+        }
+        let config: BertConfig = serde_json::from_value(value)
+            .map_err(|e| model_error(path, format!("not a BERT config ({e})")))?;
+        if !config.hidden_size.is_multiple_of(config.num_attention_heads) {
+            return Err(model_error(
+                path,
+                format!(
+                    "hidden_size {} is not a multiple of num_attention_heads {}",
+                    config.hidden_size, config.num_attention_heads
+                ),
+            ));
+        }
+        Ok(config)
+    }
+}
+
+/// An error in the model description at `path`.
+fn model_error(path: &Path, message: String) -> Error {
+    Error::Model {
+        origin: path.display().to_string(),
+        message,
+    }
+}

@@ -1,0 +1,58 @@
+//! A pretrained model obtained elsewhere (a hub, a zoo) as a folder in
+//! Hugging Face layout, and the check that it fits the suite's model before
+//! any run starts.
+
+use super::bert::BertConfig;
+use super::weights::WEIGHTS_FILE;
+use super::ModelSpec;
+use crate::{Error, Result};
+use serde::{Deserialize, Serialize};
+use std::path::PathBuf;
+
+/// The suite's `[pretrained]`: a folder holding `config.json` and `model.safetensors`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct GivenModel {
+    /// The folder holding the files.
+    pub dir: PathBuf,
+    /// Its name where it comes from, e.g. `sentence-transformers/all-MiniLM-L6-v2`.
+    pub name: String,
+}
+
+impl GivenModel {
+    /// Checks the folder: its weights exist and its `config.json` describes
+    /// `model` (dropout aside), so the checkpoint fits before any run starts.
+    /// Returns the size of the weights, what a download of it costs.
+    pub fn check(&self, model: &ModelSpec) -> Result<u64> {
+        let weights = self.dir.join(WEIGHTS_FILE);
+        let weights_bytes = std::fs::metadata(&weights)
+            .map_err(|_| Error::Checkpoint {
+                path: weights.clone(),
+                message: format!(
+                    "not found: [pretrained] dir must hold config.json and model.safetensors (for {}, `bash \
+                     .ci/fetch-data.sh DIR minilm` fetches them)",
+                    self.name
+                ),
+            })?
+            .len();
+        if let ModelSpec::Bert(expected) = model {
+            let config_path = self.dir.join("config.json");
+            let found = BertConfig::load(&config_path)?;
+            let same = BertConfig {
+                hidden_dropout_prob: expected.hidden_dropout_prob,
+                attention_probs_dropout_prob: expected.attention_probs_dropout_prob,
+                ..found.clone()
+            };
+            if &same != expected {
+                return Err(Error::Checkpoint {
+                    path: config_path,
+                    message: format!(
+                        "describes another model than the suite's [model] (found {found:?}); copy its sizes into the \
+                         suite"
+                    ),
+                });
+            }
+        }
+        Ok(weights_bytes)
+    }
+}

@@ -1,0 +1,214 @@
+//! The report's prose: the frame and rule of the verdict, the cost
+//! assumptions and the protocol, each as labelled items built once for both
+//! the Markdown summary and the HTML page.
+
+use super::format::{grams, pct, usd, wh};
+use super::table::{item, Item};
+use crate::analysis::Results;
+use crate::cost::{EnergyMethod, ModelSource, Pricing};
+
+/// The sentence that frames the verdict's reasons.
+pub fn verdict_frame(r: &Results) -> String {
+    let v = &r.verdict;
+    let c = &r.cost;
+    format!(
+        "At a label budget of up to {} labels per class and a target of {} test accuracy, with compute priced on {} \
+         at {} per hour and labels at {} each:",
+        v.label_budget_per_class,
+        pct(v.target_accuracy),
+        c.instance.key(),
+        usd(c.usd_per_hour),
+        usd(c.usd_per_label)
+    )
+}
+
+/// How the verdict is decided, in words.
+pub const VERDICT_RULE: &str = "The rule: among the sweep's cells with at most the label budget whose mean test \
+    accuracy reaches the target, each strategy's cheapest cell is its option, and the cheapest option wins (a tie goes \
+    to the more accurate). Confidence compares 95% intervals (Student t over seeds).";
+
+/// How energy was obtained, in words.
+pub fn energy_method_words(method: EnergyMethod) -> &'static str {
+    match method {
+        EnergyMethod::Rapl => "measured from the CPU packages' RAPL counters, whole socket",
+        EnergyMethod::Mixed => "RAPL where readable, the model elsewhere",
+        EnergyMethod::Model => "RAPL counters not readable here, so estimated with the model",
+    }
+}
+
+/// Every cost assumption, one item each.
+pub fn assumptions(r: &Results) -> Vec<Item> {
+    let c = &r.cost;
+    let i = &c.instance;
+    let gpu = if i.gpu_count > 0 {
+        format!(", {} x {}", i.gpu_count, i.gpu_model)
+    } else {
+        String::new()
+    };
+    let mut items = vec![
+        item(
+            "Compute",
+            format!(
+                "{} ({} vCPU, {} GiB{gpu}, {}), {} {} per hour, from {} (price of {}; catalog: {}). The compute cost \
+                 assumes the wall times measured here on that instance; they were measured on {}.",
+                i.key(),
+                i.vcpu,
+                i.memory_gib,
+                i.region,
+                match c.pricing {
+                    Pricing::OnDemand => "on-demand",
+                    Pricing::Spot => "spot",
+                },
+                usd(c.usd_per_hour),
+                i.source,
+                i.price_date,
+                c.catalog_origin,
+                r.machine.describe()
+            ),
+        ),
+        item(
+            "Labels",
+            format!(
+                "{} per labelled example. Source: {}.",
+                usd(c.usd_per_label),
+                c.label_price_source
+            ),
+        ),
+    ];
+    let m = &c.model;
+    let source = match m.source {
+        ModelSource::InHouse => "built in-house with `reuse-bench pretrain`",
+        ModelSource::Hub => "downloaded from a model hub",
+        ModelSource::Zoo => "taken from a model zoo",
+        ModelSource::Marketplace => "bought from a marketplace",
+    };
+    items.push(item(
+        "Pretrained model",
+        format!(
+            "{source}; licence: {}; fees: {} once + {} per hour of use.",
+            m.licence,
+            usd(m.one_time_usd),
+            usd(m.usd_per_hour)
+        ),
+    ));
+    if let Some(p) = &c.pretraining {
+        items.push(item(
+            "In-house pretraining",
+            format!(
+                "{:.1} s measured, {} at the instance price, {} Wh and {} g CO2e; shared by K = {} task(s), {} per \
+                 task.",
+                p.wall_s,
+                usd(p.compute_usd),
+                wh(p.energy.kwh),
+                grams(p.energy.carbon_kg),
+                c.amortize_over_tasks,
+                usd(p.amortised_usd)
+            ),
+        ));
+    }
+    let e = &c.energy_model;
+    items.push(item(
+        "Energy",
+        format!(
+            "{}. Model: (TDP per core {} W x measured CPU seconds / wall seconds + peak RSS GB x {} W) x hours x PUE \
+             {}. Carbon: {} g CO2e per kWh. Defaults from {}.",
+            energy_method_words(c.energy_method),
+            e.tdp_per_core_w,
+            e.memory_w_per_gb,
+            e.pue,
+            e.grid_g_co2_per_kwh,
+            c.energy_defaults_source
+        ),
+    ));
+    items
+}
+
+/// The protocol, one item per aspect.
+pub fn protocol(r: &Results) -> Vec<Item> {
+    let s = &r.suite;
+    let classes = &s.task.target_classes;
+    let t = &s.train;
+    let mut items = vec![
+        item(
+            "Task",
+            format!(
+                "{}: {} classes (chance {}), {} test and {} validation examples per class.",
+                s.task.describe(),
+                classes.len(),
+                pct(1.0 / classes.len() as f64),
+                s.task.target_test_per_class,
+                s.task.target_val_per_class,
+            ),
+        ),
+        item(
+            "Model",
+            match &s.baseline {
+                Some(b) => format!(
+                    "{}; the baseline strategy trains {} from scratch",
+                    s.model.describe(),
+                    b.describe()
+                ),
+                None => s.model.describe(),
+            },
+        ),
+        item(
+            "Training",
+            format!(
+                "{} seeds per cell; at each budget and seed every strategy trains on the same examples. AdamW \
+                 (learning rate {}; weight decay {}), batch {}, at most {} epochs of \
+                 at least {} steps, early stopping after {} epochs without validation improvement; the \
+                 best-on-validation weights are tested once. Time to target counts until validation accuracy first \
+                 reaches {}.",
+                t.seeds.len(),
+                t.strategies
+                    .iter()
+                    .map(|&st| format!("{st} {}", t.learning_rate.for_strategy(st)))
+                    .collect::<Vec<_>>()
+                    .join(", "),
+                t.weight_decay,
+                t.batch_size,
+                t.max_epochs,
+                t.min_steps_per_epoch,
+                t.patience,
+                pct(s.target_accuracy)
+            ),
+        ),
+    ];
+    if let Some(g) = r.pretrained.as_ref().and_then(|p| p.given.as_ref()) {
+        items.push(item(
+            "Pretrained backbone",
+            format!(
+                "given: {} ({:.1} MB of weights), loaded in each run's init phase; its terms are under Cost assumptions.",
+                g.name,
+                g.weights_bytes as f64 / 1e6
+            ),
+        ));
+    }
+    if let Some(p) = r.pretrained.as_ref().filter(|p| p.card.is_some()) {
+        let c = p.card.as_ref().expect("filtered on a card");
+        items.push(item(
+            "Pretrained backbone",
+            format!(
+                "trained from scratch on classes {:?} ({} examples, {} epochs) to {} source test accuracy in {:.1} s \
+                 wall, {:.1} s CPU, {:.0} MiB peak RSS, measured {} ({}); {} parameters, {} bytes.",
+                c.recipe.task.source_classes,
+                c.source_train_examples,
+                c.epochs_run,
+                pct(c.source_test_accuracy),
+                c.wall_s,
+                c.cpu_s,
+                c.peak_rss_bytes as f64 / (1u64 << 20) as f64,
+                if p.from_cache {
+                    "when it was cached"
+                } else {
+                    "in this run"
+                },
+                c.created_at,
+                c.total_params,
+                c.checkpoint_bytes
+            ),
+        ));
+    }
+    items
+}
+
