@@ -20,7 +20,6 @@
 //! tests and benches reach the same code.
 #![warn(clippy::too_many_lines)]
 
-
 pub mod analysis;
 pub mod cost;
 pub mod data;

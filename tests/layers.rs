@@ -95,7 +95,10 @@ fn modules_import_only_from_lower_layers() {
             continue; // the crate root and the binary edge sit above every layer
         }
         let Some(own) = layer_of(&module) else {
-            violations.push(format!("{}: module '{module}' is in no layer of LAYERS", file.display()));
+            violations.push(format!(
+                "{}: module '{module}' is in no layer of LAYERS",
+                file.display()
+            ));
             continue;
         };
         let text = std::fs::read_to_string(file).unwrap();
@@ -121,7 +124,10 @@ fn every_top_level_module_has_a_layer() {
     let lib = std::fs::read_to_string(src().join("lib.rs")).unwrap();
     for line in lib.lines() {
         if let Some(name) = line.strip_prefix("pub mod ").and_then(|r| r.strip_suffix(';')) {
-            assert!(layer_of(name).is_some(), "src/lib.rs declares '{name}', which LAYERS does not place");
+            assert!(
+                layer_of(name).is_some(),
+                "src/lib.rs declares '{name}', which LAYERS does not place"
+            );
         }
     }
 }
@@ -137,7 +143,11 @@ fn no_source_file_is_too_long() {
             (lines > MAX_FILE_LINES).then(|| format!("{}: {lines} lines", f.display()))
         })
         .collect();
-    assert!(long.is_empty(), "files over {MAX_FILE_LINES} lines:\n{}", long.join("\n"));
+    assert!(
+        long.is_empty(),
+        "files over {MAX_FILE_LINES} lines:\n{}",
+        long.join("\n")
+    );
 }
 
 #[test]

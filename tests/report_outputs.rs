@@ -94,7 +94,10 @@ fn charts_page_report_and_compare() {
     // The page and the summary say the same headline (one view model, two templates).
     let summary = std::fs::read_to_string(dir.join("summary.md")).unwrap();
     let verdict_text: String = doc.select(&sel("#verdict .headline")).next().unwrap().text().collect();
-    assert!(summary.contains(&format!("**{verdict_text}**")), "{verdict_text}\n{summary}");
+    assert!(
+        summary.contains(&format!("**{verdict_text}**")),
+        "{verdict_text}\n{summary}"
+    );
     let first_section = doc.select(&sel("main > section, main > h2")).next().unwrap();
     assert_eq!(
         first_section.value().attr("id"),

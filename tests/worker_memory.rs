@@ -2,8 +2,8 @@
 //! memory than a run needs must not show up in the run's figure.
 
 use reuse_bench::runner::{Job, JobOutput, WorkerCommand};
-use reuse_bench::train::RunSpec;
 use reuse_bench::suite::Suite;
+use reuse_bench::train::RunSpec;
 use reuse_bench::train::Strategy;
 use std::path::PathBuf;
 

@@ -94,7 +94,9 @@ pub fn aggregate(suite: &Suite, runs: &[PricedRun]) -> Vec<Aggregate> {
                 peak_rss_mib: of(&|m| Some(m.peak_rss_bytes as f64 / (1u64 << 20) as f64)),
                 reached_target: ttt.len(),
                 time_to_target_s: Summary::of(&ttt).map(|s| s.clipped(0.0, f64::INFINITY)),
-                trainable_params: cell.iter().find_map(|p| p.run.metrics.as_ref().map(|m| m.trainable_params)),
+                trainable_params: cell
+                    .iter()
+                    .find_map(|p| p.run.metrics.as_ref().map(|m| m.trainable_params)),
                 energy_kwh: cost(&|c| c.energy.kwh),
                 carbon_kg: cost(&|c| c.energy.carbon_kg),
                 compute_usd: cost(&|c| c.compute_usd),

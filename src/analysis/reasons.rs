@@ -120,4 +120,3 @@ pub enum Change {
         assumed_k: u32,
     },
 }
-

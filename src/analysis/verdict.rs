@@ -182,7 +182,11 @@ fn winner_reasons(e: &Evidence, options: &[Choice], w: &Choice) -> Vec<Reason> {
         labels: w.labels_usd / total,
         compute: w.compute_usd / total,
     });
-    for &s in e.strategies.iter().filter(|s| !options.iter().any(|o| o.strategy == **s)) {
+    for &s in e
+        .strategies
+        .iter()
+        .filter(|s| !options.iter().any(|o| o.strategy == **s))
+    {
         reasons.push(Reason::MissesTarget {
             strategy: s,
             best: best_within(e.aggregates, s, e.label_budget_per_class),

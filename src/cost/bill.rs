@@ -245,7 +245,10 @@ mod tests {
             ..CostSpec::default()
         };
         let mut a = CostAssumptions::resolve(&spec, &one_row_catalog(0.36, None), None).unwrap();
-        let runs = price_runs(&[run(Strategy::Scratch, 100.0, 50), run(Strategy::Finetune, 100.0, 50)], &mut a);
+        let runs = price_runs(
+            &[run(Strategy::Scratch, 100.0, 50), run(Strategy::Finetune, 100.0, 50)],
+            &mut a,
+        );
         let scratch = runs[0].cost.unwrap();
         // 100 s = 1/36 h: compute 0.36/36 = 0.01; labels 50 x 0.10 = 5.
         assert!((scratch.compute_usd - 0.01).abs() < 1e-12);
@@ -272,7 +275,10 @@ mod tests {
         let mut a = CostAssumptions::resolve(&spec, &one_row_catalog(0.36, None), Some(&card)).unwrap();
         let p = a.pretraining.unwrap();
         assert!((p.compute_usd - 0.36).abs() < 1e-12 && (p.amortised_usd - 0.09).abs() < 1e-12);
-        let runs = price_runs(&[run(Strategy::Scratch, 36.0, 5), run(Strategy::Probe, 36.0, 5)], &mut a);
+        let runs = price_runs(
+            &[run(Strategy::Scratch, 36.0, 5), run(Strategy::Probe, 36.0, 5)],
+            &mut a,
+        );
         assert_eq!(runs[0].cost.unwrap().pretraining_usd, 0.0);
         assert!((runs[1].cost.unwrap().pretraining_usd - 0.09).abs() < 1e-12);
     }

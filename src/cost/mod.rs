@@ -17,4 +17,3 @@ pub use bill::{price_runs, CostAssumptions, EnergyMethod, PricedRun, RunCost};
 pub use catalog::{Catalog, PriceRow};
 pub use energy::{EnergyModel, EnergySource};
 pub use spec::{CostSpec, ModelSource, ModelTerms, Pricing};
-

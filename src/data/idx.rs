@@ -102,11 +102,11 @@ pub fn read_pair(images: &Path, labels: &Path) -> Result<(IdxArray, Vec<u8>)> {
         return Err(Error::data(
             images.display(),
             format!(
-            "has {} items but {} has dimensions {:?}: expected one label per image",
-            x.items(),
-            labels.display(),
-            y.dims
-        ),
+                "has {} items but {} has dimensions {:?}: expected one label per image",
+                x.items(),
+                labels.display(),
+                y.dims
+            ),
         ));
     }
     Ok((x, y.data))

@@ -10,9 +10,9 @@ pub mod bert;
 pub mod cnn;
 pub mod conv1d;
 pub mod dropout;
+pub mod given;
 pub mod hub;
 pub mod init;
-pub mod given;
 pub mod mlp;
 pub mod weights;
 

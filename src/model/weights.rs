@@ -25,7 +25,9 @@ pub fn save_varmap(varmap: &VarMap, path: &Path) -> Result<u64> {
         .map(|(k, v)| (k.clone(), v.as_tensor().clone()))
         .collect();
     save_tensors(&tensors, path)?;
-    Ok(std::fs::metadata(path).map_err(|e| Error::io("reading", path, e))?.len())
+    Ok(std::fs::metadata(path)
+        .map_err(|e| Error::io("reading", path, e))?
+        .len())
 }
 
 /// Writes named tensors to `path` as safetensors, atomically.
@@ -127,8 +129,8 @@ pub(crate) mod tests_support {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::model::{Freeze, Mode, ModelSpec};
     use crate::model::{init::seeded_init, Network};
+    use crate::model::{Freeze, Mode, ModelSpec};
     use candle_core::DType;
     use candle_nn::VarBuilder;
 
@@ -159,25 +161,16 @@ mod tests {
         let n = load_backbone(&dst_vm, &dir.path().join(WEIGHTS_FILE), &Device::Cpu).unwrap();
         assert_eq!(n, 6, "3 conv layers x (weight, bias)");
         let x = Tensor::randn(0f32, 1.0, (4, 40), &Device::Cpu).unwrap();
-        let a = src_net
-            .backbone
-            .features(&x, false)
-            .unwrap()
-            .flatten_all()
-            .unwrap()
-            .to_vec1::<f32>()
-            .unwrap();
-        let b = dst_net
-            .backbone
-            .features(&x, false)
-            .unwrap()
-            .flatten_all()
-            .unwrap()
-            .to_vec1::<f32>()
-            .unwrap();
-        assert_eq!(a, b);
+        let features = |net: &Network| -> Vec<f32> {
+            let f = net.backbone.features(&x, false).unwrap();
+            f.flatten_all().unwrap().to_vec1::<f32>().unwrap()
+        };
+        assert_eq!(features(&src_net), features(&dst_net));
         // The head stays as initialised (and has its own shape).
-        assert_eq!(dst_net.forward(&x, Freeze::Nothing, Mode::Eval).unwrap().dims(), &[4, 3]);
+        assert_eq!(
+            dst_net.forward(&x, Freeze::Nothing, Mode::Eval).unwrap().dims(),
+            &[4, 3]
+        );
     }
 
     #[test]

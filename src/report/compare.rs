@@ -1,7 +1,7 @@
 //! The comparison of two result sets as Markdown and JSON.
 
-use crate::analysis::compare::{Better, Comparison};
 use super::format::sig3;
+use crate::analysis::compare::{Better, Comparison};
 use crate::results::files::{COMPARE_JSON, COMPARE_MD};
 use crate::{fsio, Result};
 use std::fmt::Write;

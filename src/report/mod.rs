@@ -80,11 +80,8 @@ pub fn write_reports(dir: &ReportDir, results: &Results, files: Files) -> Result
         results,
         charts: &charts,
     };
-    let mut exporters: Vec<Box<dyn Exporter>> = vec![
-        Box::new(csv::Csv),
-        Box::new(markdown::Documents),
-        Box::new(ChartFiles),
-    ];
+    let mut exporters: Vec<Box<dyn Exporter>> =
+        vec![Box::new(csv::Csv), Box::new(markdown::Documents), Box::new(ChartFiles)];
     if files == Files::All {
         exporters.insert(0, Box::new(json::Json));
     }

@@ -39,33 +39,8 @@ pub fn energy_method_words(method: EnergyMethod) -> &'static str {
 /// Every cost assumption, one item each.
 pub fn assumptions(r: &Results) -> Vec<Item> {
     let c = &r.cost;
-    let i = &c.instance;
-    let gpu = if i.gpu_count > 0 {
-        format!(", {} x {}", i.gpu_count, i.gpu_model)
-    } else {
-        String::new()
-    };
     let mut items = vec![
-        item(
-            "Compute",
-            format!(
-                "{} ({} vCPU, {} GiB{gpu}, {}), {} {} per hour, from {} (price of {}; catalog: {}). The compute cost \
-                 assumes the wall times measured here on that instance; they were measured on {}.",
-                i.key(),
-                i.vcpu,
-                i.memory_gib,
-                i.region,
-                match c.pricing {
-                    Pricing::OnDemand => "on-demand",
-                    Pricing::Spot => "spot",
-                },
-                usd(c.usd_per_hour),
-                i.source,
-                i.price_date,
-                c.catalog_origin,
-                r.machine.describe()
-            ),
-        ),
+        compute_item(r),
         item(
             "Labels",
             format!(
@@ -123,11 +98,41 @@ pub fn assumptions(r: &Results) -> Vec<Item> {
     items
 }
 
+/// The instance the measured times are priced on, and where they were measured.
+fn compute_item(r: &Results) -> Item {
+    let c = &r.cost;
+    let i = &c.instance;
+    let gpu = if i.gpu_count > 0 {
+        format!(", {} x {}", i.gpu_count, i.gpu_model)
+    } else {
+        String::new()
+    };
+    item(
+        "Compute",
+        format!(
+            "{} ({} vCPU, {} GiB{gpu}, {}), {} {} per hour, from {} (price of {}; catalog: {}). The compute cost \
+             assumes the wall times measured here on that instance; they were measured on {}.",
+            i.key(),
+            i.vcpu,
+            i.memory_gib,
+            i.region,
+            match c.pricing {
+                Pricing::OnDemand => "on-demand",
+                Pricing::Spot => "spot",
+            },
+            usd(c.usd_per_hour),
+            i.source,
+            i.price_date,
+            c.catalog_origin,
+            r.machine.describe()
+        ),
+    )
+}
+
 /// The protocol, one item per aspect.
 pub fn protocol(r: &Results) -> Vec<Item> {
     let s = &r.suite;
     let classes = &s.task.target_classes;
-    let t = &s.train;
     let mut items = vec![
         item(
             "Task",
@@ -151,31 +156,43 @@ pub fn protocol(r: &Results) -> Vec<Item> {
                 None => s.model.describe(),
             },
         ),
-        item(
-            "Training",
-            format!(
-                "{} seeds per cell; at each budget and seed every strategy trains on the same examples. AdamW \
-                 (learning rate {}; weight decay {}), batch {}, at most {} epochs of \
-                 at least {} steps, early stopping after {} epochs without validation improvement; the \
-                 best-on-validation weights are tested once. Time to target counts until validation accuracy first \
-                 reaches {}.",
-                t.seeds.len(),
-                t.strategies
-                    .iter()
-                    .map(|&st| format!("{st} {}", t.learning_rate.for_strategy(st)))
-                    .collect::<Vec<_>>()
-                    .join(", "),
-                t.weight_decay,
-                t.batch_size,
-                t.max_epochs,
-                t.min_steps_per_epoch,
-                t.patience,
-                pct(s.target_accuracy)
-            ),
-        ),
+        training_item(r),
     ];
-    if let Some(g) = r.pretrained.as_ref().and_then(|p| p.given.as_ref()) {
-        items.push(item(
+    items.extend(pretrained_item(r));
+    items
+}
+
+/// The training protocol every strategy shares.
+fn training_item(r: &Results) -> Item {
+    let t = &r.suite.train;
+    item(
+        "Training",
+        format!(
+            "{} seeds per cell; at each budget and seed every strategy trains on the same examples. AdamW (learning \
+             rate {}; weight decay {}), batch {}, at most {} epochs of at least {} steps, early stopping after {} \
+             epochs without validation improvement; the best-on-validation weights are tested once. Time to target \
+             counts until validation accuracy first reaches {}.",
+            t.seeds.len(),
+            t.strategies
+                .iter()
+                .map(|&st| format!("{st} {}", t.learning_rate.for_strategy(st)))
+                .collect::<Vec<_>>()
+                .join(", "),
+            t.weight_decay,
+            t.batch_size,
+            t.max_epochs,
+            t.min_steps_per_epoch,
+            t.patience,
+            pct(r.suite.target_accuracy)
+        ),
+    )
+}
+
+/// Where the pretrained backbone came from: given, or trained in-house (and what that cost).
+fn pretrained_item(r: &Results) -> Option<Item> {
+    let p = r.pretrained.as_ref()?;
+    if let Some(g) = &p.given {
+        return Some(item(
             "Pretrained backbone",
             format!(
                 "given: {} ({:.1} MB of weights), loaded in each run's init phase; its terms are under Cost assumptions.",
@@ -184,31 +201,27 @@ pub fn protocol(r: &Results) -> Vec<Item> {
             ),
         ));
     }
-    if let Some(p) = r.pretrained.as_ref().filter(|p| p.card.is_some()) {
-        let c = p.card.as_ref().expect("filtered on a card");
-        items.push(item(
-            "Pretrained backbone",
-            format!(
-                "trained from scratch on classes {:?} ({} examples, {} epochs) to {} source test accuracy in {:.1} s \
-                 wall, {:.1} s CPU, {:.0} MiB peak RSS, measured {} ({}); {} parameters, {} bytes.",
-                c.recipe.task.source_classes,
-                c.source_train_examples,
-                c.epochs_run,
-                pct(c.source_test_accuracy),
-                c.wall_s,
-                c.cpu_s,
-                c.peak_rss_bytes as f64 / (1u64 << 20) as f64,
-                if p.from_cache {
-                    "when it was cached"
-                } else {
-                    "in this run"
-                },
-                c.created_at,
-                c.total_params,
-                c.checkpoint_bytes
-            ),
-        ));
-    }
-    items
+    let c = p.card.as_ref()?;
+    Some(item(
+        "Pretrained backbone",
+        format!(
+            "trained from scratch on classes {:?} ({} examples, {} epochs) to {} source test accuracy in {:.1} s wall, \
+             {:.1} s CPU, {:.0} MiB peak RSS, measured {} ({}); {} parameters, {} bytes.",
+            c.recipe.task.source_classes,
+            c.source_train_examples,
+            c.epochs_run,
+            pct(c.source_test_accuracy),
+            c.wall_s,
+            c.cpu_s,
+            c.peak_rss_bytes as f64 / (1u64 << 20) as f64,
+            if p.from_cache {
+                "when it was cached"
+            } else {
+                "in this run"
+            },
+            c.created_at,
+            c.total_params,
+            c.checkpoint_bytes
+        ),
+    ))
 }
-

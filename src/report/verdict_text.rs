@@ -41,7 +41,11 @@ fn interval(s: &Summary, f: fn(f64) -> String) -> String {
 
 fn best(b: &Option<BestCell>) -> String {
     b.map_or("no completed runs".to_string(), |b| {
-        format!("best {} at {} labels per class", pct(b.test_accuracy), b.budget_per_class)
+        format!(
+            "best {} at {} labels per class",
+            pct(b.test_accuracy),
+            b.budget_per_class
+        )
     })
 }
 
@@ -90,7 +94,10 @@ fn reason(v: &Verdict, r: &Reason) -> String {
             compute * 100.0
         ),
         Reason::MissesTarget { strategy, best: b } => {
-            format!("{strategy} does not reach {target} with at most {budget} labels per class ({}).", best(b))
+            format!(
+                "{strategy} does not reach {target} with at most {budget} labels per class ({}).",
+                best(b)
+            )
         }
         Reason::NoneReaches => {
             format!("No strategy's mean test accuracy reaches {target} with at most {budget} labels per class.")

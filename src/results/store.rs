@@ -146,6 +146,9 @@ mod tests {
         assert_eq!(back, doc);
         out.write_results(&serde_json::json!({"schema_version": 99})).unwrap();
         let err = out.read_results::<serde_json::Value>().unwrap_err().to_string();
-        assert!(err.contains("schema version Some(99)") && err.contains(RESULTS_JSON), "{err}");
+        assert!(
+            err.contains("schema version Some(99)") && err.contains(RESULTS_JSON),
+            "{err}"
+        );
     }
 }

@@ -96,7 +96,9 @@ impl RunModel {
                 start: Start::Seeded,
                 freeze: Freeze::Nothing,
             }),
-            None => spec.strategy.plan(&self.spec, input_len, classes, spec.seed, checkpoint),
+            None => spec
+                .strategy
+                .plan(&self.spec, input_len, classes, spec.seed, checkpoint),
         }
     }
 }

@@ -15,12 +15,12 @@
 mod builtin;
 mod quick;
 
-pub use builtin::{builtin, BUILTIN_SUITES};
 pub use crate::cost::CostSpec;
 pub use crate::data::{TaskKind, TaskSpec};
 pub use crate::model::given::GivenModel;
 pub use crate::model::ModelSpec;
 pub use crate::train::{LearningRates, PretrainSpec, TrainSpec};
+pub use builtin::{builtin, BUILTIN_SUITES};
 
 use crate::results::PretrainRecipe;
 use crate::train::Strategy;

@@ -100,11 +100,8 @@ pub fn fit(
     cfg: &FitConfig,
     clock: &Stopwatch,
 ) -> Result<FitOutcome> {
-    let (x, y) = train;
-    let n = x.dim(0)?;
-    let device = x.device();
-    let batch = cfg.batch_size.clamp(1, n.max(1));
-    let mut rng = rng::stream(cfg.seed, Purpose::Batches);
+    let n = train.0.dim(0)?;
+    let mut batches = BatchOrder::new(n, cfg.batch_size, cfg.seed);
     let mut opt = AdamW::new(
         model.trainable.clone(),
         ParamsAdamW {
@@ -126,49 +123,26 @@ pub fn fit(
         stop: StopReason::MaxEpochs,
     };
     let mut first_loss: Option<f32> = None;
-    let mut order: Vec<u32> = (0..n as u32).collect();
-    let mut cursor = n; // a pass starts (with a fresh shuffle) whenever the order is used up
-    let steps_per_epoch = n.div_ceil(batch).max(cfg.min_steps_per_epoch);
+    let steps_per_epoch = n.div_ceil(batches.batch).max(cfg.min_steps_per_epoch);
     let mut since_best = 0;
-    'epochs: for epoch in 1..=cfg.max_epochs {
-        let mut loss_sum = 0.0f64;
-        let mut batches = 0usize;
-        for _ in 0..steps_per_epoch {
-            if cursor >= n {
-                order.shuffle(&mut rng);
-                cursor = 0;
-            }
-            let chunk = &order[cursor..(cursor + batch).min(n)];
-            cursor += chunk.len();
-            let idx = Tensor::from_slice(chunk, chunk.len(), device)?;
-            let logits = model
-                .network
-                .forward(&x.index_select(&idx, 0)?, model.freeze, Mode::Train)?;
-            let loss = candle_nn::loss::cross_entropy(&logits, &y.index_select(&idx, 0)?)?;
-            let value = loss.to_scalar::<f32>()?;
-            out.steps += 1;
-            let limit = EXPLODING_FACTOR * first_loss.get_or_insert(value).max(1.0);
-            if !value.is_finite() || value > limit {
-                out.stop = StopReason::Diverged {
-                    epoch,
-                    step: out.steps,
-                    loss: value.to_string(),
-                };
-                out.epochs_run = epoch;
-                break 'epochs;
-            }
-            opt.backward_step(&loss)?;
-            loss_sum += value as f64;
-            batches += 1;
-        }
+    for epoch in 1..=cfg.max_epochs {
+        out.epochs_run = epoch;
+        let mut step = Step {
+            model,
+            opt: &mut opt,
+            train,
+            first_loss: &mut first_loss,
+        };
+        let Some(train_loss) = step.epoch(&mut batches, steps_per_epoch, epoch, &mut out)? else {
+            break; // diverged: `out.stop` says where
+        };
         let val_accuracy = accuracy(model, val)?;
         let elapsed_s = clock.elapsed_s();
-        out.epochs_run = epoch;
         out.curve.push(CurvePoint {
             epoch,
             elapsed_s,
             val_accuracy,
-            train_loss: loss_sum / batches.max(1) as f64,
+            train_loss,
         });
         if out.time_to_target_s.is_none() && val_accuracy >= cfg.target_accuracy {
             out.time_to_target_s = Some(elapsed_s);
@@ -192,6 +166,88 @@ pub fn fit(
     out.best_val_accuracy = best_val;
     out.best_epoch = best_epoch;
     Ok(out)
+}
+
+/// The order mini-batches are drawn in: pass by pass over the training set,
+/// each pass a fresh shuffle from the run's batch stream.
+struct BatchOrder {
+    order: Vec<u32>,
+    /// Next position in `order`; a pass starts whenever the order is used up.
+    cursor: usize,
+    batch: usize,
+    rng: rand_chacha::ChaCha8Rng,
+}
+
+impl BatchOrder {
+    fn new(n: usize, batch_size: usize, seed: u64) -> Self {
+        BatchOrder {
+            order: (0..n as u32).collect(),
+            cursor: n,
+            batch: batch_size.clamp(1, n.max(1)),
+            rng: rng::stream(seed, Purpose::Batches),
+        }
+    }
+
+    /// The rows of the next mini-batch (the last of a pass may be smaller).
+    fn next_batch(&mut self) -> &[u32] {
+        let n = self.order.len();
+        if self.cursor >= n {
+            self.order.shuffle(&mut self.rng);
+            self.cursor = 0;
+        }
+        let start = self.cursor;
+        self.cursor = (start + self.batch).min(n);
+        &self.order[start..self.cursor]
+    }
+}
+
+/// What one optimiser step needs.
+struct Step<'a> {
+    model: &'a PreparedModel,
+    opt: &'a mut AdamW,
+    train: (&'a Tensor, &'a Tensor),
+    /// The first batch's loss, the scale an exploding loss is measured against.
+    first_loss: &'a mut Option<f32>,
+}
+
+impl Step<'_> {
+    /// One epoch of `steps` optimiser steps; its mean training loss, or None
+    /// when the loss diverged (recorded in `out.stop`).
+    fn epoch(
+        &mut self,
+        batches: &mut BatchOrder,
+        steps: usize,
+        epoch: usize,
+        out: &mut FitOutcome,
+    ) -> Result<Option<f64>> {
+        let (x, y) = self.train;
+        let mut loss_sum = 0.0f64;
+        let mut taken = 0usize;
+        for _ in 0..steps {
+            let chunk = batches.next_batch();
+            let idx = Tensor::from_slice(chunk, chunk.len(), x.device())?;
+            let logits = self
+                .model
+                .network
+                .forward(&x.index_select(&idx, 0)?, self.model.freeze, Mode::Train)?;
+            let loss = candle_nn::loss::cross_entropy(&logits, &y.index_select(&idx, 0)?)?;
+            let value = loss.to_scalar::<f32>()?;
+            out.steps += 1;
+            let limit = EXPLODING_FACTOR * self.first_loss.get_or_insert(value).max(1.0);
+            if !value.is_finite() || value > limit {
+                out.stop = StopReason::Diverged {
+                    epoch,
+                    step: out.steps,
+                    loss: value.to_string(),
+                };
+                return Ok(None);
+            }
+            self.opt.backward_step(&loss)?;
+            loss_sum += value as f64;
+            taken += 1;
+        }
+        Ok(Some(loss_sum / taken.max(1) as f64))
+    }
 }
 
 /// Copies of the trainable weights (frozen ones never change).

@@ -102,7 +102,9 @@ impl Default for TaskSpec {
 impl TaskSpec {
     /// Where the MNIST IDX files are for a `digits` task.
     pub fn mnist_dir(&self) -> &Path {
-        self.mnist_dir.as_deref().unwrap_or(Path::new(digits::DEFAULT_MNIST_DIR))
+        self.mnist_dir
+            .as_deref()
+            .unwrap_or(Path::new(digits::DEFAULT_MNIST_DIR))
     }
 
     /// Tokens per text example.

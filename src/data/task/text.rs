@@ -63,7 +63,10 @@ pub(super) fn check_target(spec: &TaskSpec) -> Result<()> {
 /// in a seed-fixed order. Classes are the remaining label values in sorted order.
 pub(super) fn dataset(spec: &TaskSpec) -> Result<Dataset> {
     let (Some(path), Some(tokenizer)) = (&spec.path, &spec.tokenizer) else {
-        return Err(Error::setting("task.path", "a text task needs task.path and task.tokenizer"));
+        return Err(Error::setting(
+            "task.path",
+            "a text task needs task.path and task.tokenizer",
+        ));
     };
     let text_col = Column::Name(spec.text_column.clone().unwrap_or_else(|| "text".into()));
     let label_col = Column::Name(spec.label_column.clone().unwrap_or_else(|| "label".into()));

@@ -37,8 +37,8 @@ impl BertConfig {
     /// Reads a Hugging Face `config.json`, checking it describes a BERT encoder this module can build.
     pub fn load(path: &Path) -> Result<Self> {
         let text = fsio::read_to_string(path)?;
-        let value: serde_json::Value = serde_json::from_str(&text)
-            .map_err(|e| model_error(path, format!("not valid JSON ({e})")))?;
+        let value: serde_json::Value =
+            serde_json::from_str(&text).map_err(|e| model_error(path, format!("not valid JSON ({e})")))?;
         if let Some(act) = value.get("hidden_act").and_then(|v| v.as_str()) {
             if act != "gelu" {
                 return Err(model_error(
@@ -47,8 +47,8 @@ impl BertConfig {
                 ));
             }
         }
-        let config: BertConfig = serde_json::from_value(value)
-            .map_err(|e| model_error(path, format!("not a BERT config ({e})")))?;
+        let config: BertConfig =
+            serde_json::from_value(value).map_err(|e| model_error(path, format!("not a BERT config ({e})")))?;
         if !config.hidden_size.is_multiple_of(config.num_attention_heads) {
             return Err(model_error(
                 path,

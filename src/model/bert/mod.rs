@@ -24,7 +24,6 @@ use super::Backbone;
 use candle_core::{DType, Module, Tensor, D};
 use candle_nn::{Embedding, Linear, VarBuilder};
 
-
 /// LayerNorm from differentiable operations.
 struct LayerNorm {
     weight: Tensor,
@@ -260,7 +259,11 @@ mod tests {
                 .unwrap()
         };
         assert_eq!(run(Mode::Eval), run(Mode::Eval));
-        assert_ne!(run(Mode::Train), run(Mode::Train), "two training passes draw different masks");
+        assert_ne!(
+            run(Mode::Train),
+            run(Mode::Train),
+            "two training passes draw different masks"
+        );
         assert_ne!(run(Mode::Train), run(Mode::Eval));
     }
 
@@ -270,34 +273,16 @@ mod tests {
         let m = prepare(&Strategy::Scratch.plan(&spec, 6, 3, 0, None).unwrap(), &Device::Cpu).unwrap();
         let padded = Tensor::from_slice(&[5f32, 9.0, 3.0, 0.0, 0.0, 0.0], (1, 6), &Device::Cpu).unwrap();
         let unpadded = Tensor::from_slice(&[5f32, 9.0, 3.0], (1, 3), &Device::Cpu).unwrap();
-        let a = m
-            .network
-            .forward(&padded, Freeze::Nothing, Mode::Eval)
-            .unwrap()
-            .flatten_all()
-            .unwrap()
-            .to_vec1::<f32>()
-            .unwrap();
-        let b = m
-            .network
-            .forward(&unpadded, Freeze::Nothing, Mode::Eval)
-            .unwrap()
-            .flatten_all()
-            .unwrap()
-            .to_vec1::<f32>()
-            .unwrap();
+        let scores = |x: &Tensor| -> Vec<f32> {
+            let out = m.network.forward(x, Freeze::Nothing, Mode::Eval).unwrap();
+            out.flatten_all().unwrap().to_vec1::<f32>().unwrap()
+        };
+        let (a, b) = (scores(&padded), scores(&unpadded));
         for (x, y) in a.iter().zip(&b) {
             assert!((x - y).abs() < 1e-5, "padding changed the result: {x} vs {y}");
         }
         let longer = Tensor::from_slice(&[5f32, 9.0, 3.0, 7.0, 0.0, 0.0], (1, 6), &Device::Cpu).unwrap();
-        let c = m
-            .network
-            .forward(&longer, Freeze::Nothing, Mode::Eval)
-            .unwrap()
-            .flatten_all()
-            .unwrap()
-            .to_vec1::<f32>()
-            .unwrap();
+        let c = scores(&longer);
         assert_ne!(a, c, "a real token changes the result");
     }
 
