@@ -224,6 +224,15 @@ fn index_html_text() {
 }
 
 #[test]
+fn tables_do_not_depend_on_the_order_of_the_aggregates() {
+    let r = results();
+    let mut shuffled = r.clone();
+    shuffled.aggregates.reverse();
+    let table = |r: &Results| reuse_bench::report::accuracy_table(r);
+    assert_eq!(table(&r), table(&shuffled));
+}
+
+#[test]
 fn the_verdict_is_data_worded_in_the_report() {
     let r = results();
     // Finetune reaches 80% at 50 labels per class (0.86, 0.84); scratch never does.

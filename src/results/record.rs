@@ -114,3 +114,19 @@ impl RunRecord {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn status_has_one_text_form() {
+        for status in [RunStatus::Completed, RunStatus::Diverged, RunStatus::Failed] {
+            let serde = serde_json::to_value(status).unwrap();
+            assert_eq!(serde.as_str().unwrap(), status.to_string());
+            let name: &'static str = status.into();
+            assert_eq!(name, status.to_string());
+        }
+        assert_eq!(RunStatus::Failed.to_string(), "failed");
+    }
+}

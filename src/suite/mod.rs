@@ -203,6 +203,40 @@ mod tests {
     }
 
     #[test]
+    fn internal_model_kinds_are_not_a_users() {
+        let err = Suite::parse(
+            "name = \"x\"\ntarget_accuracy = 0.7\n[model]\narch = \"identity\"\ndim = 8\n",
+            "f.toml",
+        )
+        .unwrap_err()
+        .to_string();
+        assert!(err.contains("f.toml") && err.contains("identity"), "{err}");
+    }
+
+    #[test]
+    fn each_task_kind_checks_its_own_classes_and_pool() {
+        let base = "name = \"x\"\ntarget_accuracy = 0.7\n";
+        // MNIST-1D has ten classes.
+        let err = Suite::parse(&format!("{base}[task]\ntarget_classes = [5, 12]\n"), "f").unwrap_err();
+        assert!(err.to_string().contains("below 10"), "{err}");
+        // The UCI digits pool is bounded by its smallest class, 174, minus the held-out examples.
+        let digits = format!(
+            "{base}[task]\nkind = \"digits\"\nsource_classes = [0, 1]\ntarget_classes = [0, 1]\n\
+             target_val_per_class = 30\ntarget_test_per_class = 60\n[train]\nbudgets_per_class = [90]\n"
+        );
+        let err = Suite::parse(&digits, "f").unwrap_err();
+        assert!(err.to_string().contains("UCI digits pool (84 per class"), "{err}");
+        // A text task's classes are its labels, however many: not MNIST-1D's ten.
+        let text = format!(
+            "{base}[task]\nkind = \"text\"\npath = \"t.csv\"\ntokenizer = \"tok.json\"\n\
+             target_classes = [0, 1, 11]\n[pretrained]\ndir = \"m\"\nname = \"m\"\n"
+        );
+        Suite::parse(&text, "f").unwrap();
+        let dup = Suite::parse(&format!("{base}[task]\ntarget_classes = [5, 5, 6]\n"), "f").unwrap_err();
+        assert!(dup.to_string().contains("twice"), "{dup}");
+    }
+
+    #[test]
     fn quick_is_smaller_and_renamed() {
         let s = Suite::resolve("mnist1d").unwrap();
         let q = s.quick();
