@@ -261,7 +261,7 @@ fn compare(args: CompareArgs) -> Result<ExitCode> {
         (&args.b.display().to_string(), &b.aggregates),
         args.fail_on_regression,
     );
-    println!("{}", report::compare::to_markdown(&comparison));
+    print!("{}", report::compare::to_markdown(&comparison)?);
     if let Some(out) = &args.out {
         for path in report::compare::write(out, &comparison)? {
             eprintln!("wrote {}", path.display());

@@ -3,7 +3,7 @@
 //! any run starts.
 
 use super::bert::BertConfig;
-use super::weights::WEIGHTS_FILE;
+use super::weights::{CONFIG_FILE, WEIGHTS_FILE};
 use super::ModelSpec;
 use crate::{Error, Result};
 use serde::{Deserialize, Serialize};
@@ -36,7 +36,7 @@ impl GivenModel {
             })?
             .len();
         if let ModelSpec::Bert(expected) = model {
-            let config_path = self.dir.join("config.json");
+            let config_path = self.dir.join(CONFIG_FILE);
             let found = BertConfig::load(&config_path)?;
             let same = BertConfig {
                 hidden_dropout_prob: expected.hidden_dropout_prob,

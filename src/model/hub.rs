@@ -6,6 +6,7 @@
 //! `HF_HUB_OFFLINE=1` whatever the environment says, and a model that is not
 //! cached is an error that says how to get it.
 
+use super::weights::{CONFIG_FILE, WEIGHTS_FILE};
 use crate::{Error, Result};
 use hf_hub::{Cache, Repo, RepoType};
 use std::path::{Path, PathBuf};
@@ -58,15 +59,13 @@ pub fn resolve(model: &HubRef, root: &Path) -> Result<PathBuf> {
     let is_commit = model.revision.len() == 40 && model.revision.chars().all(|c| c.is_ascii_hexdigit());
     let weights = if is_commit {
         let snapshot = root.join(repo.folder_name()).join("snapshots").join(&model.revision);
-        Some(snapshot.join("model.safetensors")).filter(|p| p.exists())
+        Some(snapshot.join(WEIGHTS_FILE)).filter(|p| p.exists())
     } else {
-        Cache::new(root.to_path_buf())
-            .repo(repo.clone())
-            .get("model.safetensors")
+        Cache::new(root.to_path_buf()).repo(repo.clone()).get(WEIGHTS_FILE)
     };
     let dir = weights.as_deref().and_then(Path::parent).map(Path::to_path_buf);
     match dir {
-        Some(dir) if dir.join("config.json").exists() => Ok(dir),
+        Some(dir) if dir.join(CONFIG_FILE).exists() => Ok(dir),
         _ => Err(Error::Model {
             origin: format!("hf:{}@{}", model.repo, model.revision),
             message: format!(

@@ -12,8 +12,10 @@ use candle_nn::VarMap;
 use std::collections::HashMap;
 use std::path::Path;
 
-/// File name of the weights in a checkpoint or model folder.
+/// File name of the weights in a checkpoint or model folder (ours and Hugging Face's).
 pub const WEIGHTS_FILE: &str = "model.safetensors";
+/// File name of a Hugging Face model's configuration.
+pub const CONFIG_FILE: &str = "config.json";
 
 /// Writes every parameter of `varmap` to `path` atomically; returns the file's size.
 pub fn save_varmap(varmap: &VarMap, path: &Path) -> Result<u64> {

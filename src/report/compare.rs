@@ -1,89 +1,106 @@
-//! The comparison of two result sets as Markdown and JSON.
+//! The comparison of two result sets as Markdown (through the report's one
+//! template engine) and JSON.
 
 use super::format::sig3;
-use crate::analysis::compare::{Better, Comparison};
+use super::table::Table;
+use super::templates;
+use crate::analysis::compare::{Better, CellComparison, Comparison, Delta, Regression};
 use crate::results::files::{COMPARE_JSON, COMPARE_MD};
 use crate::{fsio, Result};
-use std::fmt::Write;
+use serde::Serialize;
 use std::path::{Path, PathBuf};
 
-/// The comparison as a Markdown document.
-pub fn to_markdown(c: &Comparison) -> String {
-    let mut md = String::new();
-    let w = &mut md;
-    let _ = writeln!(w, "# reuse-bench compare\n\nA: `{}`  \nB: `{}`\n", c.a, c.b);
-    let _ = writeln!(
-        w,
-        "Change from A to B in percent of A; (≈) marks figures whose 95% intervals overlap, so the change may be \
-         noise.\n"
-    );
-    let _ = writeln!(
-        w,
-        "| strategy | labels per class | test accuracy | wall s | peak RSS MiB | total cost |"
-    );
-    let _ = writeln!(w, "|---|---:|---:|---:|---:|---:|");
-    for cell in &c.cells {
-        let figure = |name: &str| {
-            cell.deltas
-                .iter()
-                .find(|d| d.figure == name)
-                .map_or("–".to_string(), |d| {
-                    let beyond = c.threshold_pct.is_some_and(|t| d.worse_by_pct > t);
-                    let mark = if beyond { " **regression**" } else { "" };
-                    format!(
-                        "{} → {} ({:+.1}%{}){}",
-                        sig3(d.a),
-                        sig3(d.b),
-                        d.change_pct,
-                        if d.intervals_overlap { " ≈" } else { "" },
-                        mark
-                    )
-                })
-        };
-        let _ = writeln!(
-            w,
-            "| {} | {} | {} | {} | {} | {} |",
-            cell.strategy,
-            cell.budget_per_class,
-            figure("test_accuracy"),
-            figure("wall_s"),
-            figure("peak_rss_mib"),
-            figure("total_usd")
+/// What `compare.md` shows, already formatted.
+#[derive(Debug, Serialize)]
+pub struct CompareView {
+    /// The first set's name (its folder).
+    pub a: String,
+    /// The second set's name.
+    pub b: String,
+    /// One row per cell in both sets.
+    pub cells: Table,
+    /// `Only in A: ...` and `Only in B: ...` lines.
+    pub only: Vec<String>,
+    /// The threshold checked, percent, if any.
+    pub threshold_pct: Option<f64>,
+    /// One line per figure that worsened beyond it.
+    pub regressions: Vec<String>,
+}
+
+impl CompareView {
+    /// The view of `c`.
+    pub fn new(c: &Comparison) -> CompareView {
+        let mut cells = Table::new(
+            &[
+                "strategy",
+                "labels per class",
+                "test accuracy",
+                "wall s",
+                "peak RSS MiB",
+                "total cost",
+            ],
+            &[false, true, true, true, true, true],
         );
-    }
-    for (label, cells) in [("Only in A", &c.only_in_a), ("Only in B", &c.only_in_b)] {
-        if !cells.is_empty() {
-            let _ = writeln!(w, "\n{label}: {}", cells.join(", "));
-        }
-    }
-    match c.threshold_pct {
-        Some(t) if c.regressions.is_empty() => {
-            let _ = writeln!(w, "\nNo figure worsened by more than {t}%.");
-        }
-        Some(t) => {
-            let _ = writeln!(w, "\n## Regressions beyond {t}%\n");
-            for r in &c.regressions {
-                let d = &r.delta;
-                let _ = writeln!(
-                    w,
-                    "- {}: {} {} by {:.1}% ({} -> {}){}",
-                    r.cell,
-                    d.figure,
-                    if d.better == Better::Higher { "fell" } else { "rose" },
-                    d.worse_by_pct,
-                    sig3(d.a),
-                    sig3(d.b),
-                    if d.intervals_overlap {
-                        "; the 95% intervals overlap"
-                    } else {
-                        ""
-                    }
-                );
+        for cell in &c.cells {
+            let mut row = vec![cell.strategy.to_string(), cell.budget_per_class.to_string()];
+            for figure in ["test_accuracy", "wall_s", "peak_rss_mib", "total_usd"] {
+                row.push(figure_cell(c, cell, figure));
             }
+            cells.rows.push(row);
         }
-        None => {}
+        let only = [("Only in A", &c.only_in_a), ("Only in B", &c.only_in_b)]
+            .into_iter()
+            .filter(|(_, cells)| !cells.is_empty())
+            .map(|(label, cells)| format!("{label}: {}", cells.join(", ")))
+            .collect();
+        CompareView {
+            a: c.a.clone(),
+            b: c.b.clone(),
+            cells,
+            only,
+            threshold_pct: c.threshold_pct,
+            regressions: c.regressions.iter().map(regression_line).collect(),
+        }
     }
-    md
+}
+
+/// `a → b (+x.x% ≈)`, marked when it is a regression beyond the threshold.
+fn figure_cell(c: &Comparison, cell: &CellComparison, name: &str) -> String {
+    let Some(d) = cell.deltas.iter().find(|d| d.figure == name) else {
+        return "–".to_string();
+    };
+    let beyond = c.threshold_pct.is_some_and(|t| d.worse_by_pct > t);
+    format!(
+        "{} → {} ({:+.1}%{}){}",
+        sig3(d.a),
+        sig3(d.b),
+        d.change_pct,
+        if d.intervals_overlap { " ≈" } else { "" },
+        if beyond { " **regression**" } else { "" }
+    )
+}
+
+fn regression_line(r: &Regression) -> String {
+    let d: &Delta = &r.delta;
+    format!(
+        "{}: {} {} by {:.1}% ({} -> {}){}",
+        r.cell,
+        d.figure,
+        if d.better == Better::Higher { "fell" } else { "rose" },
+        d.worse_by_pct,
+        sig3(d.a),
+        sig3(d.b),
+        if d.intervals_overlap {
+            "; the 95% intervals overlap"
+        } else {
+            ""
+        }
+    )
+}
+
+/// The comparison as a Markdown document.
+pub fn to_markdown(c: &Comparison) -> Result<String> {
+    templates::render_compare(&CompareView::new(c))
 }
 
 /// Writes `compare.md` and `compare.json` into `dir`; returns their paths.
@@ -91,7 +108,7 @@ pub fn write(dir: &Path, c: &Comparison) -> Result<Vec<PathBuf>> {
     fsio::create_dir_all(dir)?;
     let md = dir.join(COMPARE_MD);
     let json = dir.join(COMPARE_JSON);
-    fsio::write_atomic(&md, to_markdown(c).as_bytes())?;
+    fsio::write_atomic(&md, to_markdown(c)?.as_bytes())?;
     fsio::write_atomic(&json, &serde_json::to_vec_pretty(c).expect("comparisons serialise"))?;
     Ok(vec![md, json])
 }
