@@ -1,4 +1,5 @@
 //! reuse-bench's binary: the command line in `cli.rs`, everything else in the library.
+#![warn(clippy::too_many_lines)]
 
 mod cli;
 

@@ -8,9 +8,9 @@
 pub mod charts;
 pub mod compare;
 mod csv;
+mod documents;
 pub mod format;
 mod json;
-mod markdown;
 pub mod prose;
 pub mod sections;
 pub mod table;
@@ -81,7 +81,7 @@ pub fn write_reports(dir: &ReportDir, results: &Results, files: Files) -> Result
         charts: &charts,
     };
     let mut exporters: Vec<Box<dyn Exporter>> =
-        vec![Box::new(csv::Csv), Box::new(markdown::Documents), Box::new(ChartFiles)];
+        vec![Box::new(csv::Csv), Box::new(documents::Documents), Box::new(ChartFiles)];
     if files == Files::All {
         exporters.insert(0, Box::new(json::Json));
     }

@@ -2,9 +2,9 @@
 //! the summary's and the page's templates, rendering a [`Page`]. Templates
 //! only lay out; every figure is formatted in Rust before it gets here.
 
+use super::compare::CompareView;
 use super::table::Table;
 use super::view::Page;
-use super::compare::CompareView;
 use crate::results::files::{COMPARE_MD, INDEX_HTML, SUMMARY_MD};
 use crate::{Error, Result};
 use minijinja::value::ViaDeserialize;
