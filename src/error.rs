@@ -81,6 +81,13 @@ pub enum Error {
     #[error("tensor operation failed: {0}")]
     Candle(#[from] candle_core::Error),
 
+    /// A signal (SIGINT, SIGTERM) stopped the work before anything was written.
+    #[error("interrupted by {signal} before the first run: nothing was written; run the same command again")]
+    Interrupted {
+        /// The signal's name, e.g. `SIGINT`.
+        signal: &'static str,
+    },
+
     /// A chart or page could not be rendered.
     #[error("report: {0}")]
     Report(String),

@@ -184,6 +184,7 @@ fn results() -> Results {
         break_even: analysis.break_even,
         verdict: analysis.verdict,
         sweep_wall_s: 12.5,
+        partial: None,
     }
 }
 

@@ -105,7 +105,7 @@ label_column = "category"
 drop_labels = ["plot"]
 tokenizer = "tokenizer.json"
 max_tokens = 12
-target_classes = [0, 1]
+classes = ["fresh", "rotten"]
 target_val_per_class = 20
 target_test_per_class = 40
 [model]

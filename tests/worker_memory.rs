@@ -27,7 +27,7 @@ fn peak_rss_is_the_workers_own() {
         cache_dir: None,
         device: "cpu".into(),
     };
-    let result = worker.execute(&job).unwrap();
+    let result = worker.execute(&job, &|| false).unwrap();
     let metrics = match result.output.unwrap() {
         JobOutput::Run { metrics, .. } => metrics,
         other => panic!("unexpected answer {other:?}"),

@@ -17,6 +17,6 @@ pub use aggregate::{aggregate, Aggregate};
 pub use analyse::{analyse, Analysis};
 pub use efficiency::{BreakEven, Crossing, LabelsToTarget};
 pub use reasons::{BestCell, Change, Reason};
-pub use results::Results;
+pub use results::{Partial, PartialReason, Results};
 pub use stats::Summary;
 pub use verdict::Verdict;

@@ -7,7 +7,31 @@ use crate::cost::{CostAssumptions, PricedRun};
 use crate::measure::machine::Machine;
 use crate::results::Pretrained;
 use crate::suite::Suite;
+use crate::train::Shard;
 use serde::{Deserialize, Serialize};
+
+/// How much of the suite a result covers, when not all of it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Partial {
+    /// Runs in this result.
+    pub runs_done: usize,
+    /// Runs in the whole suite.
+    pub runs_in_suite: usize,
+    /// The slice of the matrix this folder was meant to hold, if it is a shard.
+    pub shard: Option<Shard>,
+    /// Why it is partial, for the reader.
+    pub reason: PartialReason,
+}
+
+/// Why a result covers only part of the suite.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum PartialReason {
+    /// The sweep was stopped (a signal, a crash) before every run finished; it can be resumed.
+    Interrupted,
+    /// The folder holds one shard of the matrix; `merge` puts the shards together.
+    Shard,
+}
 
 /// Everything a report is made from.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -40,4 +64,7 @@ pub struct Results {
     pub verdict: Verdict,
     /// Wall seconds of the whole sweep, pretraining included when it ran.
     pub sweep_wall_s: f64,
+    /// Present when the result covers only part of the suite's runs.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub partial: Option<Partial>,
 }

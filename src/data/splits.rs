@@ -36,7 +36,15 @@ pub fn shuffled(ds: Dataset, seed: u64) -> Dataset {
 /// Splits the examples of `classes` into validation (first `val_per_class` of
 /// each class, in dataset order), test (the next `test_per_class`) and train
 /// (the rest). Labels become positions in `classes`.
-pub fn split_classes(ds: &Dataset, classes: &[u32], val_per_class: usize, test_per_class: usize) -> Result<ClassSplit> {
+/// `more_data` is the task kind's way to more examples, for the error's fix
+/// (e.g. "raise task.samples_per_class"), or empty where there is none.
+pub fn split_classes(
+    ds: &Dataset,
+    classes: &[u32],
+    val_per_class: usize,
+    test_per_class: usize,
+    more_data: &str,
+) -> Result<ClassSplit> {
     let (mut train, mut val, mut test) = (Vec::new(), Vec::new(), Vec::new());
     for &class in classes {
         let members: Vec<usize> = (0..ds.len()).filter(|&i| ds.labels[i] == class).collect();
@@ -45,8 +53,13 @@ pub fn split_classes(ds: &Dataset, classes: &[u32], val_per_class: usize, test_p
                 "the task's dataset",
                 format!(
                     "class {class} has {} examples, too few for {val_per_class} validation + {test_per_class} test \
-                     per class and a training pool; raise task.samples_per_class or lower the split sizes",
-                    members.len()
+                     per class and a training pool; lower the task's val_per_class/test_per_class{}",
+                    members.len(),
+                    if more_data.is_empty() {
+                        String::new()
+                    } else {
+                        format!(" or {more_data}")
+                    }
                 ),
             ));
         }
@@ -90,7 +103,7 @@ pub fn budget_indices(pool: &Dataset, per_class: usize, seed: u64) -> Result<Vec
                 "the task's training pool",
                 format!(
                     "a budget of {per_class} labels per class exceeds the pool ({available} for class {class}); \
-                     lower train.budgets_per_class or raise task.samples_per_class"
+                     lower train.budgets_per_class"
                 ),
             ));
         }
@@ -121,7 +134,7 @@ mod tests {
 
     #[test]
     fn splits_are_disjoint_stratified_and_relabelled() {
-        let s = split_classes(&toy(), &[1, 2], 2, 3).unwrap();
+        let s = split_classes(&toy(), &[1, 2], 2, 3, "").unwrap();
         assert_eq!(s.val.class_counts(), vec![2, 2]);
         assert_eq!(s.test.class_counts(), vec![3, 3]);
         assert_eq!(s.train.class_counts(), vec![5, 5]);
@@ -142,13 +155,15 @@ mod tests {
 
     #[test]
     fn too_small_a_class_is_a_clear_error() {
-        let err = split_classes(&toy(), &[0], 5, 5).unwrap_err();
+        let err = split_classes(&toy(), &[0], 5, 5, "raise task.samples_per_class").unwrap_err();
         assert!(err.to_string().contains("samples_per_class"), "{err}");
+        let err = split_classes(&toy(), &[0], 5, 5, "").unwrap_err().to_string();
+        assert!(!err.contains("samples_per_class") && err.contains("test_per_class"), "{err}");
     }
 
     #[test]
     fn budgets_are_stratified_nested_and_seeded() {
-        let pool = split_classes(&toy(), &[0, 1, 2], 1, 1).unwrap().train;
+        let pool = split_classes(&toy(), &[0, 1, 2], 1, 1, "").unwrap().train;
         let small = budget_subset(&pool, 2, 5).unwrap();
         let large = budget_subset(&pool, 4, 5).unwrap();
         assert_eq!(small.class_counts(), vec![2, 2, 2]);

@@ -110,6 +110,33 @@ impl ModelSpec {
         matches!(self, ModelSpec::Bert(_))
     }
 
+    /// Checks the sizes (every one positive, and within what a worker can
+    /// build); the message names the key.
+    pub fn validate(&self, key: &str) -> Result<(), String> {
+        const MAX_WIDTH: usize = 1 << 16;
+        let sizes: Vec<(&str, usize)> = match self {
+            ModelSpec::Mlp { hidden, depth } => vec![("hidden", *hidden), ("depth", *depth)],
+            ModelSpec::Cnn { channels } => vec![("channels", *channels)],
+            ModelSpec::Identity { dim } => vec![("dim", *dim)],
+            ModelSpec::Bag {
+                vocab_size,
+                embedding_dim,
+                hidden,
+            } => vec![
+                ("vocab_size", *vocab_size),
+                ("embedding_dim", *embedding_dim),
+                ("hidden", *hidden),
+            ],
+            ModelSpec::Bert(c) => return c.validate().map_err(|m| format!("{key}: {m}")),
+        };
+        // A vocabulary may be large; every other size is a width or a depth.
+        let too_big = |name: &str, v: usize| v > MAX_WIDTH && name != "vocab_size";
+        match sizes.iter().find(|(name, v)| *v == 0 || too_big(name, *v)) {
+            Some((name, v)) => Err(format!("{key}.{name} = {v} must be 1 to {MAX_WIDTH}")),
+            None => Ok(()),
+        }
+    }
+
     /// A short human-readable description, e.g. `cnn (32 channels)`.
     pub fn describe(&self) -> String {
         match self {

@@ -59,15 +59,10 @@ pub fn load_backbone(varmap: &VarMap, path: &Path, device: &Device) -> Result<us
         message,
     };
     if !path.exists() {
-        return Err(fail(
-            "file not found; run `reuse-bench pretrain` or point --checkpoint at a folder holding model.safetensors"
-                .into(),
-        ));
+        return Err(fail("file not found".into()));
     }
     let tensors = candle_core::safetensors::load(path, device).map_err(|e| {
-        fail(format!(
-            "not a readable safetensors file ({e}); delete it and pretrain again"
-        ))
+        fail(format!("not a readable safetensors file ({e})"))
     })?;
     let vars = varmap.data().lock().expect("var map lock poisoned");
     let prefix = format!("{BACKBONE}.");
@@ -101,7 +96,8 @@ pub fn verify(dir: &Path) -> Result<()> {
     safetensors::SafeTensors::deserialize(&bytes).map_err(|e| Error::Checkpoint {
         path: path.clone(),
         message: format!(
-            "is corrupt ({e}); delete {} or run `reuse-bench pretrain --force` to train it again",
+            "is corrupt ({e}); delete {} (the next run pretrains again), or run `reuse-bench pretrain --force` \
+             with the same --suite (and --cache-dir, if you gave one)",
             dir.display()
         ),
     })?;

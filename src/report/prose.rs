@@ -4,7 +4,7 @@
 
 use super::format::{grams, pct, usd, wh};
 use super::table::{item, Item};
-use crate::analysis::Results;
+use crate::analysis::{PartialReason, Results};
 use crate::cost::{EnergyMethod, ModelSource, Pricing};
 
 /// The sentence that frames the verdict's reasons.
@@ -224,4 +224,26 @@ fn pretrained_item(r: &Results) -> Option<Item> {
             c.checkpoint_bytes
         ),
     ))
+}
+
+/// For a result that covers only part of the suite: how much, why, and what
+/// completes it. Every figure of the report covers only these runs.
+pub fn partial_note(r: &Results) -> Option<String> {
+    let p = r.partial.as_ref()?;
+    let what = format!(
+        "{} of the suite's {} runs{}",
+        p.runs_done,
+        p.runs_in_suite,
+        p.shard.map_or(String::new(), |s| format!(" (shard {s})"))
+    );
+    Some(match p.reason {
+        PartialReason::Interrupted => format!(
+            "Partial result: {what}. The sweep was stopped before the rest ran; `reuse-bench run --resume DIR` \
+             runs them. The verdict and every figure below cover only these runs."
+        ),
+        PartialReason::Shard => format!(
+            "Partial result: {what}, one slice of a sharded sweep; `reuse-bench merge` puts the shards together. \
+             The verdict and every figure below cover only these runs."
+        ),
+    })
 }

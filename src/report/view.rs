@@ -3,7 +3,7 @@
 //! `index.html` are two templates over this value; neither computes.
 
 use super::charts::{strategy_css, Chart, HEIGHT, WIDTH};
-use super::prose::{assumptions, energy_method_words, protocol, verdict_frame, VERDICT_RULE};
+use super::prose::{assumptions, energy_method_words, partial_note, protocol, verdict_frame, VERDICT_RULE};
 use super::sections::{accuracy_by_budget, budget_table, cost_to_target, efficiency_lines, provenance, troubled};
 use super::table::{Item, Table};
 use super::{format::pct, verdict_text};
@@ -57,6 +57,8 @@ pub struct Page {
     pub description: String,
     /// The verdict in one sentence.
     pub headline: String,
+    /// For a partial result: how much of the suite it covers, and what completes it.
+    pub partial: Option<String>,
     /// The sentence that frames the reasons (budget, target, prices).
     pub frame: String,
     /// Why, one sentence each.
@@ -104,6 +106,7 @@ impl Page {
             name: r.suite.name.clone(),
             description: r.suite.description.clone(),
             headline: verdict_text::headline(v),
+            partial: partial_note(r),
             frame: verdict_frame(r),
             reasons: verdict_text::reasons(v),
             changes: verdict_text::changes(v),

@@ -69,6 +69,30 @@ pub struct ModelCard {
     pub machine: Machine,
 }
 
+impl ModelCard {
+    /// Checks that the figures are possible (accuracies in [0, 1], times and
+    /// sizes not negative), so a damaged card never prints "-300%".
+    pub fn check(&self) -> std::result::Result<(), String> {
+        for (key, v) in [
+            ("source_val_accuracy", self.source_val_accuracy),
+            ("source_test_accuracy", self.source_test_accuracy),
+        ] {
+            if !(0.0..=1.0).contains(&v) {
+                return Err(format!("{key} = {v} is not an accuracy in [0, 1]"));
+            }
+        }
+        for (key, v) in [("wall_s", self.wall_s), ("cpu_s", self.cpu_s)] {
+            if !(v.is_finite() && v >= 0.0) {
+                return Err(format!("{key} = {v} is not a duration"));
+            }
+        }
+        if self.rapl_energy_j.is_some_and(|j| !(j.is_finite() && j >= 0.0)) {
+            return Err("rapl_energy_j is not an energy".into());
+        }
+        Ok(())
+    }
+}
+
 /// A checkpoint ready for the reuse strategies: pretrained here (with its
 /// model card) or given (a Hugging Face folder from a hub or zoo).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

@@ -24,11 +24,15 @@ pub fn cache_dir(cache_root: &Path, recipe: &PretrainRecipe) -> PathBuf {
     cache_root.join("checkpoints").join(recipe.key())
 }
 
-/// A cached checkpoint for `recipe`, if one exists and its card matches.
-pub fn find_cached(cache_root: &Path, recipe: &PretrainRecipe) -> Option<(PathBuf, ModelCard)> {
+/// A cached checkpoint for `recipe`, if one exists and its card matches; a
+/// card that exists but is damaged or implausible is an error naming it.
+pub fn find_cached(cache_root: &Path, recipe: &PretrainRecipe) -> Result<Option<(PathBuf, ModelCard)>> {
     let dir = cache_dir(cache_root, recipe);
-    let card = load_card(&dir).ok()?;
-    (card.recipe == *recipe && dir.join(WEIGHTS_FILE).exists()).then_some((dir, card))
+    if !dir.join(MODEL_CARD_JSON).exists() {
+        return Ok(None);
+    }
+    let card = load_card(&dir)?;
+    Ok((card.recipe == *recipe && dir.join(WEIGHTS_FILE).exists()).then_some((dir, card)))
 }
 
 /// Writes the weights and then the card into `dir`, each atomically; the
@@ -48,10 +52,19 @@ pub fn save(dir: &Path, varmap: &VarMap, card: &ModelCard) -> Result<ModelCard> 
 pub fn load_card(dir: &Path) -> Result<ModelCard> {
     let path = dir.join(MODEL_CARD_JSON);
     let text = fsio::read_to_string(&path)?;
-    serde_json::from_str(&text).map_err(|e| Error::Checkpoint {
+    let fix = format!(
+        "delete {} (reuse-bench pretrains again on the next run)",
+        dir.display()
+    );
+    let card: ModelCard = serde_json::from_str(&text).map_err(|e| Error::Checkpoint {
+        path: path.clone(),
+        message: format!("model card is not valid ({e}); {fix}"),
+    })?;
+    card.check().map_err(|problem| Error::Checkpoint {
         path,
-        message: format!("model card is not valid ({e}); delete the folder and pretrain again"),
-    })
+        message: format!("model card is not plausible: {problem}; {fix}"),
+    })?;
+    Ok(card)
 }
 
 #[cfg(test)]
@@ -63,6 +76,16 @@ mod tests {
     use candle_nn::VarBuilder;
 
     #[test]
+    fn an_implausible_card_is_refused_with_its_path() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut c = card();
+        c.source_test_accuracy = -3.0;
+        std::fs::write(dir.path().join(MODEL_CARD_JSON), serde_json::to_vec(&c).unwrap()).unwrap();
+        let err = load_card(dir.path()).unwrap_err().to_string();
+        assert!(err.contains("source_test_accuracy") && err.contains(MODEL_CARD_JSON), "{err}");
+    }
+
+    #[test]
     fn cache_lookup_requires_matching_recipe() {
         let root = tempfile::tempdir().unwrap();
         let c = card();
@@ -72,11 +95,11 @@ mod tests {
         seeded_init(&vm, 1).unwrap();
         let saved = save(&cache_dir(root.path(), &c.recipe), &vm, &c).unwrap();
         assert!(saved.checkpoint_bytes > 0);
-        let (_, found) = find_cached(root.path(), &c.recipe).unwrap();
+        let (_, found) = find_cached(root.path(), &c.recipe).unwrap().unwrap();
         assert_eq!(found, saved);
         let mut other = c.recipe.clone();
         other.pretrain.epochs += 1;
-        assert!(find_cached(root.path(), &other).is_none());
+        assert!(find_cached(root.path(), &other).unwrap().is_none());
         assert_ne!(other.key(), c.recipe.key());
     }
 }

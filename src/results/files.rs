@@ -3,6 +3,8 @@
 
 /// The suite as run, beside the results.
 pub const SUITE_TOML: &str = "suite.toml";
+/// The sweep's manifest: what the folder is meant to hold (resume, shards, merge).
+pub const SWEEP_JSON: &str = "sweep.json";
 /// Runs appended one JSON object per line as they finish.
 pub const RUNS_JSONL: &str = "runs.jsonl";
 /// The machine-readable whole, the file `reuse-bench report` re-renders from.

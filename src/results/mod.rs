@@ -8,9 +8,11 @@
 pub mod card;
 pub mod checkpoints;
 pub mod files;
+pub mod manifest;
 pub mod record;
 pub mod store;
 
 pub use card::{GivenInfo, ModelCard, PretrainRecipe, Pretrained};
+pub use manifest::SweepManifest;
 pub use record::{RunMetrics, RunRecord, RunStatus};
 pub use store::{ReportDir, SCHEMA_VERSION};

@@ -3,7 +3,8 @@
 //! write is atomic or an appended, synced line, so an interrupted sweep keeps
 //! everything it measured.
 
-use super::files::{RESULTS_JSON, RUNS_JSONL, SUITE_TOML};
+use super::files::{RESULTS_JSON, RUNS_JSONL, SUITE_TOML, SWEEP_JSON};
+use super::manifest::SweepManifest;
 use super::record::RunRecord;
 use crate::{fsio, Error, Result};
 use serde::de::DeserializeOwned;
@@ -66,6 +67,93 @@ impl ReportDir {
             &self.file(RUNS_JSONL),
             &serde_json::to_string(run).expect("runs serialise"),
         )
+    }
+
+    /// Reads the suite as run, as text.
+    pub fn read_suite(&self) -> Result<String> {
+        let path = self.file(SUITE_TOML);
+        if !path.is_file() {
+            return Err(Error::Results {
+                path,
+                message: "not found: this is not a report folder written by `reuse-bench run`".into(),
+            });
+        }
+        fsio::read_to_string(&path)
+    }
+
+    /// Writes the sweep's manifest, atomically.
+    pub fn write_manifest(&self, manifest: &SweepManifest) -> Result<()> {
+        let mut bytes = serde_json::to_vec_pretty(manifest).expect("manifests serialise");
+        bytes.push(b'\n');
+        fsio::write_atomic(&self.file(SWEEP_JSON), &bytes)
+    }
+
+    /// Reads the sweep's manifest, naming the file and the fix on failure.
+    pub fn read_manifest(&self) -> Result<SweepManifest> {
+        let path = self.file(SWEEP_JSON);
+        if !path.is_file() {
+            return Err(Error::Results {
+                path,
+                message: "not found: the folder was not started by this version of `reuse-bench run` (or is not \
+                          a report folder); start a new sweep with another --out"
+                    .into(),
+            });
+        }
+        serde_json::from_str(&fsio::read_to_string(&path)?).map_err(|e| Error::Results {
+            path,
+            message: format!("is not a sweep manifest this version reads ({e}); start a new sweep with another --out"),
+        })
+    }
+
+    /// The runs in `runs.jsonl`, the last record of each run id winning (a
+    /// retried run appends a new record). A last line cut short by a crash is
+    /// left out and counted in the second value; any other bad line is an error.
+    pub fn read_runs(&self) -> Result<(Vec<RunRecord>, usize)> {
+        let path = self.file(RUNS_JSONL);
+        if !path.exists() {
+            return Ok((Vec::new(), 0));
+        }
+        let text = fsio::read_to_string(&path)?;
+        let complete = text.ends_with('\n');
+        let lines: Vec<&str> = text.lines().collect();
+        let mut runs: Vec<RunRecord> = Vec::new();
+        let mut torn = 0;
+        for (i, line) in lines.iter().enumerate() {
+            if line.trim().is_empty() {
+                continue;
+            }
+            let record: RunRecord = match serde_json::from_str(line) {
+                Ok(r) => r,
+                Err(_) if i + 1 == lines.len() && !complete => {
+                    torn += 1;
+                    continue;
+                }
+                Err(e) => {
+                    return Err(Error::Results {
+                        path,
+                        message: format!("line {}: not a run record ({e}); the file is damaged", i + 1),
+                    })
+                }
+            };
+            match runs.iter_mut().find(|r| r.run_id == record.run_id) {
+                Some(old) => *old = record,
+                None => runs.push(record),
+            }
+        }
+        Ok((runs, torn))
+    }
+
+    /// Cuts a last line left incomplete by a crash, so the next append starts a fresh line.
+    pub fn repair_runs(&self) -> Result<()> {
+        let path = self.file(RUNS_JSONL);
+        let Ok(text) = std::fs::read_to_string(&path) else {
+            return Ok(());
+        };
+        if text.is_empty() || text.ends_with('\n') {
+            return Ok(());
+        }
+        let keep = text.rfind('\n').map_or(0, |i| i + 1);
+        fsio::write_atomic(&path, &text.as_bytes()[..keep])
     }
 
     /// Writes `results` as `results.json` (pretty, newline-terminated), atomically.
@@ -134,6 +222,50 @@ mod tests {
         let err = out.prepare().unwrap_err().to_string();
         assert!(err.contains("never overwrites"), "{err}");
         assert_eq!(std::fs::read_to_string(out.file(RESULTS_JSON)).unwrap(), "{}");
+    }
+
+    #[test]
+    fn runs_read_back_last_record_wins_and_a_torn_line_is_dropped() {
+        use crate::train::{RunSpec, Strategy};
+        let dir = tempfile::tempdir().unwrap();
+        let out = ReportDir::new(dir.path());
+        let record = |seed: u64, status: crate::results::RunStatus| {
+            let spec = RunSpec {
+                strategy: Strategy::Scratch,
+                budget_per_class: 5,
+                seed,
+            };
+            RunRecord {
+                run_id: spec.run_id(),
+                strategy: spec.strategy,
+                budget_per_class: 5,
+                seed,
+                status,
+                message: None,
+                process_wall_s: 1.0,
+                metrics: None,
+                timeline: vec![],
+            }
+        };
+        use crate::results::RunStatus::{Completed, Failed};
+        out.append_run(&record(0, Failed)).unwrap();
+        out.append_run(&record(1, Completed)).unwrap();
+        out.append_run(&record(0, Completed)).unwrap();
+        let mut text = std::fs::read_to_string(out.file(RUNS_JSONL)).unwrap();
+        text.push_str("{\"run_id\": \"scra"); // a crash mid-append
+        std::fs::write(out.file(RUNS_JSONL), &text).unwrap();
+        let (runs, torn) = out.read_runs().unwrap();
+        assert_eq!(torn, 1);
+        assert_eq!(runs.len(), 2);
+        assert_eq!((runs[0].seed, runs[0].status), (0, Completed));
+        out.repair_runs().unwrap();
+        out.append_run(&record(2, Completed)).unwrap();
+        let (runs, torn) = out.read_runs().unwrap();
+        assert_eq!((runs.len(), torn), (3, 0));
+        // A damaged line in the middle is an error naming the file and line.
+        std::fs::write(out.file(RUNS_JSONL), "nonsense\n{}\n").unwrap();
+        let err = out.read_runs().unwrap_err().to_string();
+        assert!(err.contains(RUNS_JSONL) && err.contains("line 1"), "{err}");
     }
 
     #[test]

@@ -19,6 +19,7 @@ pub fn ensure(
     device: &str,
     worker: &WorkerCommand,
     force: bool,
+    stop: &dyn Fn() -> bool,
     say: &mut dyn FnMut(&str),
 ) -> Result<Pretrained> {
     if let Some(given) = &suite.pretrained {
@@ -26,7 +27,7 @@ pub fn ensure(
     }
     let recipe = suite.pretrain_recipe();
     if !force {
-        if let Some((dir, card)) = find_cached(cache_root, &recipe) {
+        if let Some((dir, card)) = find_cached(cache_root, &recipe)? {
             weights::verify(&dir)?;
             say(&format!(
                 "using cached pretrained backbone {} (source test accuracy {:.1}%, pretraining took {:.1} s)",
@@ -59,7 +60,11 @@ pub fn ensure(
         out_dir: dir.clone(),
         device: device.to_string(),
     };
-    match worker.execute(&job)?.output {
+    let result = worker.execute(&job, stop)?;
+    if result.stopped {
+        return Err(Error::Interrupted { signal: "a signal" });
+    }
+    match result.output {
         Ok(JobOutput::Pretrain { card }) => {
             say(&format!(
                 "pretrained in {:.1} s: source test accuracy {:.1}%",

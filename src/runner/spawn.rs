@@ -5,13 +5,15 @@ use crate::measure::sampler::{ResourceSample, Sampler};
 use crate::{Error, Result};
 use std::io::{Read, Write};
 use std::path::PathBuf;
-use std::process::{Command, Stdio};
+use std::process::{Child, Command, ExitStatus, Stdio};
 use std::time::{Duration, Instant};
 
 /// How often the parent samples a worker's RSS and CPU.
 const SAMPLE_INTERVAL: Duration = Duration::from_millis(100);
 /// Lines of a failed worker's stderr kept in its record.
 const STDERR_TAIL_LINES: usize = 12;
+/// How often the parent checks whether its worker ended or the sweep was stopped.
+const POLL_INTERVAL: Duration = Duration::from_millis(20);
 
 /// How to start a worker: the reuse-bench binary, re-invoked with the hidden
 /// `worker` subcommand.
@@ -24,6 +26,8 @@ pub struct WorkerCommand {
 /// What came back from one worker process.
 #[derive(Debug)]
 pub struct WorkerResult {
+    /// Whether the parent stopped the worker (an interrupted sweep) before it answered.
+    pub stopped: bool,
     /// The worker's answer, or why there is none (crash, error, bad output).
     pub output: std::result::Result<JobOutput, String>,
     /// Seconds from spawn to exit, measured here.
@@ -39,22 +43,14 @@ impl WorkerCommand {
         Ok(WorkerCommand { exe })
     }
 
-    /// Runs `job` in a new worker process and waits for it. A worker that
-    /// fails is reported in the result, not as an error: the sweep goes on.
-    pub fn execute(&self, job: &Job) -> Result<WorkerResult> {
+    /// Runs `job` in a new worker process and waits for it, polling `stop`:
+    /// when it turns true the worker is killed and the result says so. A
+    /// worker that fails is reported in the result, not as an error: the
+    /// sweep goes on.
+    pub fn execute(&self, job: &Job, stop: &dyn Fn() -> bool) -> Result<WorkerResult> {
         let started = Instant::now();
-        let mut command = Command::new(&self.exe);
-        if let Some(threads) = job.suite().train.threads {
-            // Read by rayon and by candle's kernels when the worker starts.
-            command
-                .env("RAYON_NUM_THREADS", threads.to_string())
-                .env("CANDLE_NUM_THREADS", threads.to_string());
-        }
-        let mut child = command
-            .arg("worker")
-            .stdin(Stdio::piped())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
+        let mut child = self
+            .command(job)
             .spawn()
             .map_err(|e| Error::Worker(format!("cannot start {}: {e}", self.exe.display())))?;
         let sampler = Sampler::start(child.id(), started, SAMPLE_INTERVAL);
@@ -63,9 +59,7 @@ impl WorkerCommand {
         let writer = std::thread::spawn(move || stdin.write_all(&input));
         let stdout = read_all(child.stdout.take().expect("stdout is piped"));
         let stderr = read_all(child.stderr.take().expect("stderr is piped"));
-        let status = child
-            .wait()
-            .map_err(|e| Error::Worker(format!("waiting for worker: {e}")))?;
+        let (status, stopped) = wait_or_stop(&mut child, stop)?;
         let process_wall_s = started.elapsed().as_secs_f64();
         let timeline = sampler.finish();
         let _ = writer.join();
@@ -74,16 +68,88 @@ impl WorkerCommand {
             let last = stdout.lines().rev().find(|l| !l.trim().is_empty()).unwrap_or("");
             serde_json::from_str(last).map_err(|e| format!("worker answered with unreadable output ({e}): {last:.200}"))
         } else {
-            let tail: Vec<&str> = stderr.lines().rev().take(STDERR_TAIL_LINES).collect();
-            let tail: Vec<&str> = tail.into_iter().rev().collect();
-            Err(format!("worker exited with {status}: {}", tail.join("\n").trim()))
+            Err(format!("worker exited with {status}: {}", failure_cause(&stderr)))
         };
         Ok(WorkerResult {
+            stopped,
             output,
             process_wall_s,
             timeline,
         })
     }
+}
+
+impl WorkerCommand {
+    /// The worker's command: the hidden `worker` subcommand with piped
+    /// streams, its thread count, no backtraces (a failed run's record keeps
+    /// the error, not stack frames), its own process group (a Ctrl-C at the
+    /// terminal reaches the parent, which stops the worker and writes what
+    /// finished), and death with its parent whatever kills the parent.
+    fn command(&self, job: &Job) -> Command {
+        let mut command = Command::new(&self.exe);
+        if let Some(threads) = job.suite().train.threads {
+            // Read by rayon and by candle's kernels when the worker starts.
+            command
+                .env("RAYON_NUM_THREADS", threads.to_string())
+                .env("CANDLE_NUM_THREADS", threads.to_string());
+        }
+        command
+            .env("RUST_BACKTRACE", "0")
+            .env("RUST_LIB_BACKTRACE", "0")
+            .arg("worker")
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped());
+        #[cfg(target_os = "linux")]
+        {
+            use std::os::unix::process::CommandExt;
+            let parent = std::process::id() as libc::pid_t;
+            command.process_group(0);
+            // SAFETY: between fork and exec only async-signal-safe calls (prctl, getppid, _exit).
+            unsafe {
+                command.pre_exec(move || {
+                    libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGKILL);
+                    if libc::getppid() != parent {
+                        libc::_exit(1); // the parent died before prctl took effect
+                    }
+                    Ok(())
+                });
+            }
+        }
+        command
+    }
+}
+
+/// Waits for the child, polling `stop`; kills it when `stop` turns true.
+fn wait_or_stop(child: &mut Child, stop: &dyn Fn() -> bool) -> Result<(ExitStatus, bool)> {
+    let failed = |e: std::io::Error| Error::Worker(format!("waiting for worker: {e}"));
+    loop {
+        if let Some(status) = child.try_wait().map_err(failed)? {
+            return Ok((status, false));
+        }
+        if stop() {
+            let _ = child.kill();
+            return Ok((child.wait().map_err(failed)?, true));
+        }
+        std::thread::sleep(POLL_INTERVAL);
+    }
+}
+
+/// Why a worker failed, from its stderr: its `error:` lines (the cause, with
+/// the context the library added), else the last lines it wrote.
+fn failure_cause(stderr: &str) -> String {
+    let errors: Vec<&str> = stderr
+        .lines()
+        .skip_while(|l| !l.starts_with("error:"))
+        .take(STDERR_TAIL_LINES)
+        .collect();
+    let lines: Vec<&str> = if errors.is_empty() {
+        let tail: Vec<&str> = stderr.lines().rev().take(STDERR_TAIL_LINES).collect();
+        tail.into_iter().rev().collect()
+    } else {
+        errors
+    };
+    lines.join("\n").trim().to_string()
 }
 
 /// Reads a pipe to the end on its own thread, so neither pipe can fill up and block the worker.

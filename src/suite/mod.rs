@@ -85,10 +85,17 @@ impl Suite {
 
     /// Parses and validates TOML text; `origin` names it in errors.
     pub fn parse(text: &str, origin: &str) -> Result<Suite> {
-        let suite: Suite = toml::from_str(text).map_err(|e| Error::Suite {
+        let fail = |message: String| Error::Suite {
             origin: origin.to_string(),
-            message: e.to_string().trim_end().to_string(),
-        })?;
+            message,
+        };
+        let mut suite: Suite = toml::from_str(text).map_err(|e| fail(e.to_string().trim_end().to_string()))?;
+        let raw: toml::Table = toml::from_str(text).map_err(|e| fail(e.to_string()))?;
+        let target_classes_given = raw
+            .get("task")
+            .and_then(|t| t.as_table())
+            .is_some_and(|t| t.contains_key("target_classes"));
+        suite.task.normalise(target_classes_given).map_err(fail)?;
         suite.validate().map_err(|message| Error::Suite {
             origin: origin.to_string(),
             message,
@@ -115,6 +122,10 @@ impl Suite {
         }
         self.train.validate()?;
         self.pretrain.validate()?;
+        self.model.validate("model")?;
+        if let Some(baseline) = &self.baseline {
+            baseline.validate("baseline")?;
+        }
         let largest = *self.train.budgets_per_class.iter().max().expect("validated non-empty");
         self.task.validate(largest)?;
         if self.train.strategies.contains(&Strategy::Baseline) && self.baseline.is_none() {
@@ -229,9 +240,15 @@ mod tests {
         // A text task's classes are its labels, however many: not MNIST-1D's ten.
         let text = format!(
             "{base}[task]\nkind = \"text\"\npath = \"t.csv\"\ntokenizer = \"tok.json\"\n\
-             target_classes = [0, 1, 11]\n[pretrained]\ndir = \"m\"\nname = \"m\"\n"
+             classes = [\"a\", \"b\", \"c\"]\n[pretrained]\ndir = \"m\"\nname = \"m\"\n"
         );
-        Suite::parse(&text, "f").unwrap();
+        let s = Suite::parse(&text, "f").unwrap();
+        assert_eq!(s.task.target_classes, vec![0, 1, 2]);
+        // The saved suite (which then lists target_classes) parses back the same.
+        assert_eq!(Suite::parse(&s.to_toml(), "saved").unwrap(), s);
+        let numbered = text.replace("classes = [", "target_classes = [0, 1]\nclasses = [");
+        let err = Suite::parse(&numbered, "f").unwrap_err().to_string();
+        assert!(err.contains("by label in task.classes"), "{err}");
         let dup = Suite::parse(&format!("{base}[task]\ntarget_classes = [5, 5, 6]\n"), "f").unwrap_err();
         assert!(dup.to_string().contains("twice"), "{dup}");
     }

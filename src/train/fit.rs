@@ -313,7 +313,7 @@ mod tests {
     /// 5 classes, 60 labelled examples each; chance is 20%.
     fn small_task() -> ((Tensor, Tensor), (Tensor, Tensor)) {
         let ds = mnist1d::generate(200, 5, &mnist1d::Params::default());
-        let split = split_classes(&ds, &[5, 6, 7, 8, 9], 40, 0).unwrap();
+        let split = split_classes(&ds, &[5, 6, 7, 8, 9], 40, 0, "").unwrap();
         let train = budget_subset(&split.train, 60, 0).unwrap();
         (tensors(&train), tensors(&split.val))
     }

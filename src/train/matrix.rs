@@ -1,6 +1,8 @@
-//! The run matrix: label budgets x seeds x strategies.
+//! The run matrix: label budgets x seeds x strategies, and its shards: the
+//! deterministic slices that separate machines or jobs of a cluster run.
 
 use super::{Strategy, TrainSpec};
+use crate::{Error, Result};
 use serde::{Deserialize, Serialize};
 
 /// One cell of the sweep.
@@ -40,6 +42,77 @@ pub fn run_matrix(t: &TrainSpec) -> Vec<RunSpec> {
     runs
 }
 
+/// One slice of the run matrix: shard `index` of `count` (1-based, as written
+/// on the command line: `--shard 2/3`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Shard {
+    /// Which slice, 1 to `count`.
+    pub index: usize,
+    /// How many slices the matrix is cut into.
+    pub count: usize,
+}
+
+impl Shard {
+    /// Parses `I/N` with 1 <= I <= N.
+    pub fn parse(text: &str) -> Result<Shard> {
+        let bad = || {
+            Error::setting(
+                format!("--shard {text}"),
+                "expected I/N with 1 <= I <= N, e.g. --shard 2/3 for the second of three slices",
+            )
+        };
+        let (i, n) = text.split_once('/').ok_or_else(bad)?;
+        let (index, count) = (
+            i.trim().parse::<usize>().map_err(|_| bad())?,
+            n.trim().parse::<usize>().map_err(|_| bad())?,
+        );
+        if index == 0 || index > count {
+            return Err(bad());
+        }
+        Ok(Shard { index, count })
+    }
+
+    /// The runs of `matrix` in this shard, in matrix order. Runs are dealt
+    /// out by expected cost, largest first, each to the shard with the least
+    /// so far (ties to the lower shard), so shards take about the same time;
+    /// the deal depends only on the matrix, so every shard computes the same one.
+    pub fn select(&self, matrix: &[RunSpec]) -> Vec<RunSpec> {
+        let mut order: Vec<usize> = (0..matrix.len()).collect();
+        // Stable: equal costs keep matrix order.
+        order.sort_by(|&a, &b| expected_cost(&matrix[b]).total_cmp(&expected_cost(&matrix[a])));
+        let mut load = vec![0.0f64; self.count];
+        let mut owner = vec![0usize; matrix.len()];
+        for i in order {
+            let lightest = (0..self.count)
+                .min_by(|&a, &b| load[a].total_cmp(&load[b]).then(a.cmp(&b)))
+                .expect("at least one shard");
+            load[lightest] += expected_cost(&matrix[i]);
+            owner[i] = lightest;
+        }
+        (0..matrix.len())
+            .filter(|&i| owner[i] == self.index - 1)
+            .map(|i| matrix[i])
+            .collect()
+    }
+}
+
+impl std::fmt::Display for Shard {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}/{}", self.index, self.count)
+    }
+}
+
+/// A run's expected cost in arbitrary units: a fixed part (process start,
+/// data, evaluation) plus a part that grows with its labelled examples; a
+/// probe trains only its head, so its share is smaller.
+fn expected_cost(run: &RunSpec) -> f64 {
+    let per_label = match run.strategy {
+        Strategy::Probe => 0.5,
+        _ => 1.0,
+    };
+    20.0 + per_label * run.budget_per_class as f64
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -56,5 +129,34 @@ mod tests {
         ids.sort();
         ids.dedup();
         assert_eq!(ids.len(), runs.len());
+    }
+
+    #[test]
+    fn shards_partition_the_matrix_evenly() {
+        let matrix = run_matrix(&TrainSpec::default());
+        for count in 1..=5 {
+            let shards: Vec<Vec<RunSpec>> = (1..=count)
+                .map(|index| Shard { index, count }.select(&matrix))
+                .collect();
+            let mut ids: Vec<String> = shards.iter().flatten().map(RunSpec::run_id).collect();
+            assert_eq!(ids.len(), matrix.len(), "{count} shards");
+            ids.sort();
+            ids.dedup();
+            assert_eq!(ids.len(), matrix.len(), "a run in two shards");
+            let costs: Vec<f64> = shards.iter().map(|s| s.iter().map(expected_cost).sum()).collect();
+            let (lo, hi) = (costs.iter().cloned().fold(f64::MAX, f64::min), costs.iter().cloned().fold(0.0, f64::max));
+            assert!(hi - lo <= 1020.0, "{count} shards unbalanced: {costs:?}");
+        }
+        // Deterministic: the same deal every time.
+        assert_eq!(Shard { index: 2, count: 3 }.select(&matrix), Shard { index: 2, count: 3 }.select(&matrix));
+    }
+
+    #[test]
+    fn shard_syntax() {
+        assert_eq!(Shard::parse("2/3").unwrap(), Shard { index: 2, count: 3 });
+        for bad in ["0/3", "4/3", "3", "a/b", "1/0"] {
+            let err = Shard::parse(bad).unwrap_err().to_string();
+            assert!(err.contains(bad) && err.contains("I/N"), "{err}");
+        }
     }
 }

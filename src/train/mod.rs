@@ -13,6 +13,6 @@ pub mod spec;
 pub mod strategy;
 
 pub use fit::{accuracy, fit, CurvePoint, FitConfig, FitOutcome, StopReason};
-pub use matrix::{run_matrix, RunSpec};
+pub use matrix::{run_matrix, RunSpec, Shard};
 pub use spec::{LearningRates, PretrainSpec, TrainSpec};
 pub use strategy::{prepare, ModelPlan, PreparedModel, Start, Strategy};

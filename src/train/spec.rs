@@ -7,6 +7,15 @@ use super::fit::FitConfig;
 use super::Strategy;
 use serde::{Deserialize, Serialize};
 
+/// The most epochs a suite may ask for: more would make a run effectively endless.
+pub const MAX_EPOCHS: usize = 100_000;
+/// The most optimiser steps an epoch may be stretched to.
+pub const MAX_STEPS_PER_EPOCH: usize = 1_000_000;
+/// The largest mini-batch (examples).
+pub const MAX_BATCH_SIZE: usize = 1 << 20;
+/// The most CPU threads a worker may be given.
+pub const MAX_THREADS: usize = 1024;
+
 /// Pretraining of the backbone on the source classes (scratch init, all weights train).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
@@ -149,18 +158,24 @@ impl TrainSpec {
                 "train.strategies, train.budgets_per_class and train.seeds must each list at least one value".into(),
             );
         }
-        if self.threads == Some(0) {
-            return Err("train.threads must be at least 1 (leave it out to use every core)".into());
+        if self.threads == Some(0) || self.threads.is_some_and(|t| t > MAX_THREADS) {
+            return Err(format!(
+                "train.threads must be 1 to {MAX_THREADS} (leave it out to use every core)"
+            ));
         }
         if self.budgets_per_class.contains(&0) {
             return Err("train.budgets_per_class must be positive".into());
         }
-        positive_counts(&[
-            ("train.max_epochs", self.max_epochs),
-            ("train.min_steps_per_epoch", self.min_steps_per_epoch),
-            ("train.patience", self.patience),
-            ("train.batch_size", self.batch_size),
+        no_duplicates("train.strategies", &self.strategies)?;
+        no_duplicates("train.budgets_per_class", &self.budgets_per_class)?;
+        no_duplicates("train.seeds", &self.seeds)?;
+        counts_in_range(&[
+            ("train.max_epochs", self.max_epochs, MAX_EPOCHS),
+            ("train.min_steps_per_epoch", self.min_steps_per_epoch, MAX_STEPS_PER_EPOCH),
+            ("train.patience", self.patience, MAX_EPOCHS),
+            ("train.batch_size", self.batch_size, MAX_BATCH_SIZE),
         ])?;
+        non_negative("train.weight_decay", self.weight_decay)?;
         let lr = &self.learning_rate;
         positive_rates(&[
             ("train.learning_rate.scratch", lr.scratch),
@@ -191,20 +206,41 @@ impl From<&PretrainSpec> for FitConfig {
 impl PretrainSpec {
     /// Checks ranges; the message names the key.
     pub fn validate(&self) -> Result<(), String> {
-        positive_counts(&[
-            ("pretrain.epochs", self.epochs),
-            ("pretrain.patience", self.patience),
-            ("pretrain.batch_size", self.batch_size),
+        counts_in_range(&[
+            ("pretrain.epochs", self.epochs, MAX_EPOCHS),
+            ("pretrain.patience", self.patience, MAX_EPOCHS),
+            ("pretrain.batch_size", self.batch_size, MAX_BATCH_SIZE),
         ])?;
+        non_negative("pretrain.weight_decay", self.weight_decay)?;
         positive_rates(&[("pretrain.learning_rate", self.learning_rate)])
     }
 }
 
-fn positive_counts(values: &[(&str, usize)]) -> Result<(), String> {
-    match values.iter().find(|(_, v)| *v == 0) {
-        Some((key, _)) => Err(format!("{key} must be at least 1")),
+/// Each count at least 1 and at most its stated maximum.
+fn counts_in_range(values: &[(&str, usize, usize)]) -> Result<(), String> {
+    match values.iter().find(|(_, v, max)| *v == 0 || v > max) {
+        Some((key, v, max)) => Err(format!("{key} = {v} must be 1 to {max}")),
         None => Ok(()),
     }
+}
+
+/// A finite number, zero or more.
+fn non_negative(key: &str, v: f64) -> Result<(), String> {
+    if v.is_finite() && v >= 0.0 {
+        Ok(())
+    } else {
+        Err(format!("{key} = {v} must be a finite number, zero or more (e.g. 0.01)"))
+    }
+}
+
+/// A list names each value once: a repeat would run one cell twice and count it as two seeds.
+fn no_duplicates<T: PartialEq + std::fmt::Debug>(key: &str, list: &[T]) -> Result<(), String> {
+    for (i, v) in list.iter().enumerate() {
+        if list[..i].contains(v) {
+            return Err(format!("{key} lists {v:?} twice; list each value once"));
+        }
+    }
+    Ok(())
 }
 
 fn positive_rates(values: &[(&str, f64)]) -> Result<(), String> {

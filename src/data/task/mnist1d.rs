@@ -4,6 +4,10 @@
 use super::{check_class_range, TaskSpec};
 use crate::data::{mnist1d, Dataset};
 
+/// The most examples per class a suite may generate (ten classes of 40
+/// values each: 100,000 per class is 160 MB of features).
+const MAX_SAMPLES_PER_CLASS: usize = 100_000;
+
 /// All ten MNIST-1D classes, generated and standardised together, so source and target share one scale.
 pub(super) fn dataset(spec: &TaskSpec) -> Dataset {
     mnist1d::generate(spec.samples_per_class, spec.seed, &mnist1d::Params::default())
@@ -25,6 +29,12 @@ pub(super) fn validate(spec: &TaskSpec, largest: usize, held_out: usize) -> Resu
         return Err(
             "task.source_classes and task.target_classes overlap: MNIST-1D transfer needs disjoint classes".into(),
         );
+    }
+    if spec.samples_per_class > MAX_SAMPLES_PER_CLASS {
+        return Err(format!(
+            "task.samples_per_class = {} must be at most {MAX_SAMPLES_PER_CLASS}",
+            spec.samples_per_class
+        ));
     }
     let pool = spec.samples_per_class as i64 - held_out as i64;
     if largest as i64 > pool {

@@ -65,6 +65,11 @@ pub struct TaskSpec {
     /// `text` only: the column holding the label (default `label`).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub label_column: Option<String>,
+    /// `text` only: the classes by their label in the file, in class order
+    /// (e.g. `["fresh", "rotten"]`); any other label is an error unless it is
+    /// in `drop_labels`. `target_classes` is then `[0, ..., k-1]`.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub classes: Vec<String>,
     /// `text` only: rows whose label is one of these are dropped (e.g. `plot`).
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub drop_labels: Vec<String>,
@@ -92,6 +97,7 @@ impl Default for TaskSpec {
             path: None,
             text_column: None,
             label_column: None,
+            classes: Vec::new(),
             drop_labels: Vec::new(),
             tokenizer: None,
             max_tokens: None,
@@ -143,6 +149,42 @@ impl TaskSpec {
         }
     }
 
+    /// Fills what a kind of task derives rather than reads: a text task's
+    /// `target_classes` are the positions of its `classes`. `target_classes_given`
+    /// says whether the file set them (then they must agree).
+    pub fn normalise(&mut self, target_classes_given: bool) -> std::result::Result<(), String> {
+        if self.kind != TaskKind::Text {
+            return Ok(());
+        }
+        let derived: Vec<u32> = (0..self.classes.len() as u32).collect();
+        if target_classes_given && self.target_classes != derived {
+            return Err(format!(
+                "a text task names its classes by label in task.classes ({:?}); leave task.target_classes out (or \
+                 set it to {derived:?})",
+                self.classes
+            ));
+        }
+        self.target_classes = derived;
+        Ok(())
+    }
+
+    /// The names of the target classes, for reports: a text task's labels, else the class numbers.
+    pub fn class_names(&self) -> Vec<String> {
+        match self.kind {
+            TaskKind::Text => self.classes.clone(),
+            _ => self.target_classes.iter().map(|c| c.to_string()).collect(),
+        }
+    }
+
+    /// How this kind of task gets more examples per class, for error messages.
+    fn more_data_hint(&self) -> &'static str {
+        match self.kind {
+            TaskKind::Mnist1d => "raise task.samples_per_class",
+            TaskKind::Digits => "",
+            TaskKind::Text => "add rows to the CSV file",
+        }
+    }
+
     /// Whether this kind of task can pretrain a backbone in-house (it has a source).
     pub fn has_source(&self) -> bool {
         self.kind != TaskKind::Text
@@ -160,6 +202,7 @@ impl TaskSpec {
             &self.source_classes,
             self.source_val_per_class,
             self.source_test_per_class,
+            self.more_data_hint(),
         )
     }
 
@@ -175,6 +218,7 @@ impl TaskSpec {
             &self.target_classes,
             self.target_val_per_class,
             self.target_test_per_class,
+            self.more_data_hint(),
         )
     }
 

@@ -1,27 +1,37 @@
 //! The sweep, at the top of the pipeline: check everything that can be
-//! checked, pretrain if needed, run every cell of the matrix in its own
-//! worker, store each run as it finishes, then analyse and report.
+//! checked, pretrain if needed, then run every planned cell of the matrix in
+//! its own worker, storing each run as it finishes, and analyse and report.
+//! A sweep can be a shard of the matrix, be resumed from its folder, and be
+//! stopped by SIGINT/SIGTERM with what finished written and reported.
 
-use crate::analysis::{analyse, Results};
-use crate::cost::{Catalog, CostAssumptions};
-use crate::measure::machine::Machine;
+mod assemble;
+mod checks;
+mod folder;
+mod interrupt;
+pub mod merge;
+
+pub use assemble::{assemble, Stored};
+pub use interrupt::StopSignal;
+
+use crate::analysis::Results;
+use crate::cost::Catalog;
 use crate::measure::stopwatch::Stopwatch;
 use crate::report::{self, Files};
-use crate::results::checkpoints::find_cached;
-use crate::results::{Pretrained, ReportDir, RunRecord, RunStatus, SCHEMA_VERSION};
+use crate::results::{Pretrained, ReportDir, RunRecord, RunStatus};
 use crate::runner::{pretrain, Job, JobOutput, WorkerCommand};
 use crate::suite::Suite;
-use crate::train::{run_matrix, RunSpec};
+use crate::train::{RunSpec, Shard};
 use crate::{Error, Result};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+use interrupt::Interrupt;
 use std::path::PathBuf;
 
 /// How to run a sweep.
 #[derive(Debug, Clone)]
 pub struct SweepOptions {
-    /// The suite (already shrunk by `--quick` if asked).
+    /// The suite (already shrunk by `--quick` if asked; read from the folder when resuming).
     pub suite: Suite,
-    /// Report folder; must be new or empty.
+    /// Report folder: new or empty, or the folder to resume.
     pub out: ReportDir,
     /// Root of the checkpoint cache.
     pub cache_root: PathBuf,
@@ -35,47 +45,82 @@ pub struct SweepOptions {
     pub command: Vec<String>,
     /// The price catalog (built-in, or the user's).
     pub catalog: Catalog,
+    /// Run only this slice of the matrix.
+    pub shard: Option<Shard>,
+    /// Continue the sweep already in `out` instead of starting one.
+    pub resume: Option<Resume>,
 }
 
-/// Runs the whole sweep and writes every report file into the report folder.
-pub fn run_sweep(opts: &SweepOptions) -> Result<Results> {
-    let clock = Stopwatch::start();
-    let suite = &opts.suite;
-    check_before_running(opts)?;
-    opts.out.prepare()?;
-    opts.out.write_suite(&suite.to_toml())?;
+/// How to continue an interrupted sweep.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Resume {
+    /// Run again the runs that failed (completed and diverged runs never are).
+    pub retry_failed: bool,
+}
 
+/// How a sweep ended; either way its results and report are written.
+#[derive(Debug)]
+pub enum SweepEnd {
+    /// Every planned run ran.
+    Finished(Results),
+    /// A signal stopped it; the results cover the runs that finished.
+    Interrupted(Results, StopSignal),
+}
+
+/// Runs the sweep and writes every report file into the report folder.
+pub fn run_sweep(opts: &SweepOptions) -> Result<SweepEnd> {
+    let clock = Stopwatch::start();
+    let interrupt = Interrupt::install()?;
+    let resumed = opts.resume.map(|r| folder::reopen(opts, r)).transpose()?;
+    checks::before_running(opts)?;
     let bar = progress_bar(opts.progress);
     let mut say = |line: &str| bar.suspend(|| eprintln!("{line}"));
-    let pretrained = if suite.needs_pretrained() {
+    let pretrained = if opts.suite.needs_pretrained() {
         bar.set_style(ProgressStyle::with_template("{spinner} {msg} [{elapsed}]").expect("valid template"));
         bar.set_message("pretraining");
         bar.enable_steady_tick(std::time::Duration::from_millis(200));
-        Some(pretrain::ensure(
-            suite,
+        let stop = || interrupt.requested();
+        let ensured = pretrain::ensure(
+            &opts.suite,
             &opts.cache_root,
             &opts.device,
             &opts.worker,
             false,
+            &stop,
             &mut say,
-        )?)
+        );
+        Some(ensured.map_err(|e| match e {
+            Error::Interrupted { .. } => interrupt.error(),
+            other => other,
+        })?)
     } else {
         None
     };
-
-    let matrix = run_matrix(&suite.train);
+    if interrupt.requested() && resumed.is_none() {
+        return Err(interrupt.error()); // before the folder exists: nothing to clean up
+    }
+    let folder = match resumed {
+        Some(folder) => folder,
+        None => folder::start(opts, pretrained.clone())?,
+    };
+    let pending = folder.pending(opts, &mut say);
     bar.disable_steady_tick();
-    bar.set_length(matrix.len() as u64);
+    bar.set_length(pending.len() as u64);
     bar.reset(); // position, ETA and elapsed count from the first run, not from pretraining
     bar.set_style(
         ProgressStyle::with_template("{bar:30.cyan/blue} {pos}/{len} runs  {elapsed} elapsed, ETA {eta}  {msg}")
             .expect("valid template")
             .progress_chars("=> "),
     );
-    let mut runs = Vec::with_capacity(matrix.len());
-    for spec in matrix {
+    let mut runs = folder.kept;
+    for spec in pending {
+        if interrupt.requested() {
+            break;
+        }
         bar.set_message(spec.run_id());
-        let record = run_one(opts, spec, pretrained.as_ref())?;
+        let Some(record) = run_one(opts, spec, pretrained.as_ref(), &interrupt)? else {
+            break; // stopped mid-run: the run is not recorded, a resume runs it again
+        };
         if record.status != RunStatus::Completed {
             say(&format!(
                 "{}: {}: {}",
@@ -89,26 +134,12 @@ pub fn run_sweep(opts: &SweepOptions) -> Result<Results> {
         bar.inc(1);
     }
     bar.finish_and_clear();
-    finish(opts, runs, pretrained, clock.elapsed_s())
-}
-
-/// Everything that can fail before any run is checked first: the price of
-/// the instance, the given model's fit, the target's files, and the source
-/// data when a backbone will have to be pretrained.
-fn check_before_running(opts: &SweepOptions) -> Result<()> {
-    let suite = &opts.suite;
-    CostAssumptions::resolve(&suite.cost, &opts.catalog, None)?;
-    if let Some(given) = suite.pretrained.as_ref().filter(|_| suite.needs_pretrained()) {
-        given.check(&suite.model)?;
-    }
-    suite.task.check_target()?;
-    if suite.needs_pretrained()
-        && suite.pretrained.is_none()
-        && find_cached(&opts.cache_root, &suite.pretrain_recipe()).is_none()
-    {
-        suite.task.check_source()?;
-    }
-    Ok(())
+    let sweep_wall_s = clock.elapsed_s() + folder.earlier_wall_s;
+    let results = finish(opts, &folder.manifest, runs, sweep_wall_s)?;
+    Ok(match interrupt.signal() {
+        Some(signal) => SweepEnd::Interrupted(results, signal),
+        None => SweepEnd::Finished(results),
+    })
 }
 
 /// A progress bar drawn on stderr, or hidden.
@@ -122,8 +153,14 @@ fn progress_bar(visible: bool) -> ProgressBar {
 }
 
 /// One cell of the matrix in its own worker process. A worker that fails
-/// gives a failed record, not an error: the sweep goes on.
-fn run_one(opts: &SweepOptions, spec: RunSpec, pretrained: Option<&Pretrained>) -> Result<RunRecord> {
+/// gives a failed record, not an error: the sweep goes on. A worker stopped
+/// by an interruption gives nothing.
+fn run_one(
+    opts: &SweepOptions,
+    spec: RunSpec,
+    pretrained: Option<&Pretrained>,
+    interrupt: &Interrupt,
+) -> Result<Option<RunRecord>> {
     let job = Job::Run {
         suite: opts.suite.clone(),
         spec,
@@ -133,7 +170,10 @@ fn run_one(opts: &SweepOptions, spec: RunSpec, pretrained: Option<&Pretrained>) 
         cache_dir: Some(opts.cache_root.clone()),
         device: opts.device.clone(),
     };
-    let result = opts.worker.execute(&job)?;
+    let result = opts.worker.execute(&job, &|| interrupt.requested())?;
+    if result.stopped || interrupt.requested() {
+        return Ok(None);
+    }
     let (status, message, metrics) = match result.output {
         Ok(JobOutput::Run {
             status,
@@ -143,7 +183,7 @@ fn run_one(opts: &SweepOptions, spec: RunSpec, pretrained: Option<&Pretrained>) 
         Ok(other) => (RunStatus::Failed, Some(format!("worker answered {other:?}")), None),
         Err(message) => (RunStatus::Failed, Some(message), None),
     };
-    Ok(RunRecord {
+    Ok(Some(RunRecord {
         run_id: spec.run_id(),
         strategy: spec.strategy,
         budget_per_class: spec.budget_per_class,
@@ -153,43 +193,24 @@ fn run_one(opts: &SweepOptions, spec: RunSpec, pretrained: Option<&Pretrained>) 
         process_wall_s: result.process_wall_s,
         metrics,
         timeline: result.timeline,
-    })
+    }))
 }
 
 /// Analyses the runs and writes the report. A failure here loses nothing:
 /// every run is already in `runs.jsonl`.
 fn finish(
     opts: &SweepOptions,
+    manifest: &crate::results::SweepManifest,
     runs: Vec<RunRecord>,
-    pretrained: Option<Pretrained>,
     sweep_wall_s: f64,
 ) -> Result<Results> {
-    let suite = &opts.suite;
-    let analysis = analyse(
-        suite,
-        &runs,
-        pretrained.as_ref().and_then(|p| p.card.as_ref()),
-        &opts.catalog,
-    )?;
-    let results = Results {
-        schema_version: SCHEMA_VERSION,
-        tool_version: crate::TOOL_VERSION.to_string(),
-        created_at: chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
-        command: opts.command.clone(),
-        aggregates: analysis.aggregates,
-        cost: analysis.cost,
-        labels_to_target: analysis.labels_to_target,
-        break_even: analysis.break_even,
-        verdict: analysis.verdict,
-        suite: suite.clone(),
-        machine: Machine {
-            compute_threads: suite.train.threads.unwrap_or(candle_core::utils::get_num_threads()),
-            ..Machine::current(&opts.device)
-        },
-        pretrained,
-        runs: analysis.runs,
+    let results = assemble(Stored {
+        suite: &opts.suite,
+        manifest,
+        runs,
+        catalog: &opts.catalog,
         sweep_wall_s,
-    };
+    })?;
     report::write_reports(&opts.out, &results, Files::All).map_err(|e| Error::Results {
         path: opts.out.path.clone(),
         message: format!(

@@ -1,17 +1,17 @@
 //! The command line: parse, dispatch, and turn library results into output
-//! and exit codes. Everything measurable lives in the library.
+//! and exit codes. Everything measurable lives in the library; the commands
+//! that run, resume, render and merge sweeps are in [`sweep`].
 
-use anyhow::{Context, Result};
+mod sweep;
+
+use anyhow::Result;
 use clap::{Args, Parser, Subcommand};
 use reuse_bench::analysis::Results;
-use reuse_bench::report::{self, Files};
+use reuse_bench::report;
 use reuse_bench::results::checkpoints::default_cache_root;
-use reuse_bench::results::files::{INDEX_HTML, RESULTS_JSON, SUMMARY_MD};
-use reuse_bench::results::{ReportDir, RunStatus};
+use reuse_bench::results::ReportDir;
 use reuse_bench::runner::{self, pretrain, WorkerCommand};
 use reuse_bench::suite::{Suite, BUILTIN_SUITES};
-use reuse_bench::sweep::{run_sweep, SweepOptions};
-use std::io::IsTerminal;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
@@ -29,12 +29,16 @@ pub const EXIT_REGRESSION: u8 = 4;
     reuse-bench run                      run the default suite, report under reports/\n  \
     reuse-bench run --quick              a smoke version of it (under a minute)\n  \
     reuse-bench run --suite my.toml      your own suite file (see README, 'Suite format')\n  \
+    reuse-bench run --resume DIR         continue an interrupted sweep (after Ctrl-C, a crash, a kill)\n  \
+    reuse-bench run --shard 2/3 -o s2    one of three slices of the sweep (for a cluster)\n  \
+    reuse-bench merge s1 s2 s3 -o all    put the slices together into one report\n  \
     reuse-bench suites                   list the built-in suites\n  \
     reuse-bench report DIR               re-render a report folder from its results.json\n  \
     reuse-bench compare A B --fail-on-regression 10\n                                       \
     fail (exit 4) if B is >10% worse than A anywhere\n\n\
     Exit codes: 0 success, 1 error, 2 bad usage, 3 sweep finished but some runs failed,\n\
-    4 compare found a regression beyond --fail-on-regression.")]
+    4 compare found a regression beyond --fail-on-regression, 130/143 stopped by SIGINT/SIGTERM\n\
+    (what finished is written; resume with --resume).")]
 struct Cli {
     #[command(subcommand)]
     command: Command,
@@ -50,6 +54,8 @@ enum Command {
     Report(ReportArgs),
     /// Compare two report folders cell by cell; optionally fail on a regression (for CI).
     Compare(CompareArgs),
+    /// Merge the report folders of a sharded sweep into one result set and report.
+    Merge(MergeArgs),
     /// List the built-in suites.
     Suites,
     /// Internal: run one job read as JSON from stdin (used by `run`).
@@ -97,6 +103,17 @@ struct RunArgs {
     /// Report folder [default: reports/<suite>-<UTC timestamp>]; must be new or empty.
     #[arg(long, short, value_name = "DIR")]
     out: Option<PathBuf>,
+    /// Continue the interrupted sweep in DIR: completed runs are kept, the rest run (the suite,
+    /// shard and settings come from DIR; a different suite, tool version or schema is refused).
+    #[arg(long, value_name = "DIR", conflicts_with_all = ["out", "suite", "quick", "threads", "instance", "catalog", "pretrained", "shard"])]
+    resume: Option<PathBuf>,
+    /// With --resume: run again the runs that failed (by default they are kept as failed).
+    #[arg(long, requires = "resume")]
+    retry_failed: bool,
+    /// Run only slice I of N of the run matrix (balanced by expected cost), e.g. 2/3;
+    /// `reuse-bench merge` puts the shards' folders together.
+    #[arg(long, value_name = "I/N")]
+    shard: Option<String>,
     /// Never draw the progress bar (it is only drawn on a terminal anyway).
     #[arg(long)]
     no_progress: bool,
@@ -116,8 +133,20 @@ struct RunArgs {
 
 #[derive(Args, Debug)]
 struct ReportArgs {
-    /// A report folder written by `reuse-bench run` (holding results.json).
+    /// A report folder written by `reuse-bench run`: from its results.json, or, for a sweep
+    /// stopped before writing one, from its runs.jsonl, suite.toml and sweep.json (marked partial).
     dir: PathBuf,
+}
+
+#[derive(Args, Debug)]
+struct MergeArgs {
+    /// The folders to merge: shards of one sweep (`run --shard I/N`), or any folders of the
+    /// same suite, tool version and schema whose runs do not overlap.
+    #[arg(required = true, value_name = "DIR")]
+    dirs: Vec<PathBuf>,
+    /// The merged report folder; must be new or empty.
+    #[arg(long, short, value_name = "DIR")]
+    out: PathBuf,
 }
 
 #[derive(Args, Debug)]
@@ -147,21 +176,11 @@ struct PretrainArgs {
 /// Parses the command line and runs it.
 pub fn main() -> Result<ExitCode> {
     match Cli::parse().command {
-        Command::Run(args) => run(args),
+        Command::Run(args) => sweep::run(args),
         Command::Pretrain(args) => pretrain(args),
-        Command::Report(args) => {
-            let dir = ReportDir::new(&args.dir);
-            let results: Results = dir.read_results()?;
-            let written = report::write_reports(&dir, &results, Files::Derived)?;
-            eprintln!(
-                "re-rendered {} files from {}",
-                written.len(),
-                dir.file(RESULTS_JSON).display()
-            );
-            println!("{}", dir.file(INDEX_HTML).display());
-            Ok(ExitCode::SUCCESS)
-        }
+        Command::Report(args) => sweep::report(args),
         Command::Compare(args) => compare(args),
+        Command::Merge(args) => sweep::merge(args),
         Command::Suites => {
             for (name, _) in BUILTIN_SUITES {
                 let suite = Suite::resolve(name)?;
@@ -176,63 +195,6 @@ pub fn main() -> Result<ExitCode> {
     }
 }
 
-fn run(args: RunArgs) -> Result<ExitCode> {
-    let mut suite = args.suite.load()?;
-    if let Some(instance) = &args.instance {
-        suite.cost.instance = instance.clone();
-    }
-    if let Some(catalog) = &args.catalog {
-        suite.cost.catalog = Some(catalog.clone());
-    }
-    suite
-        .cost
-        .validate()
-        .map_err(anyhow::Error::msg)
-        .context("--instance")?;
-    if let Some(given) = &args.pretrained {
-        suite.pretrained = Some(given_model(given)?);
-    }
-    let catalog = suite.cost.load_catalog()?;
-    let out = args
-        .out
-        .clone()
-        .map_or_else(|| ReportDir::default_for(&suite.name), ReportDir::new);
-    reuse_bench::device::open(&args.suite.device)?;
-    let opts = SweepOptions {
-        out: out.clone(),
-        cache_root: args.suite.cache_root(),
-        device: args.suite.device.clone(),
-        worker: WorkerCommand::current()?,
-        progress: !args.no_progress && std::io::stderr().is_terminal(),
-        command: std::env::args().collect(),
-        catalog,
-        suite,
-    };
-    let runs = reuse_bench::train::run_matrix(&opts.suite.train).len();
-    eprintln!(
-        "running suite '{}': {runs} runs, report in {}",
-        opts.suite.name,
-        out.path.display()
-    );
-    let results = run_sweep(&opts).with_context(|| format!("suite '{}' did not finish", opts.suite.name))?;
-    println!("{}\n", report::verdict_text::headline(&results.verdict));
-    println!("{}", report::accuracy_table(&results));
-    println!("report: {}", out.file(SUMMARY_MD).display());
-    let failed = results
-        .runs
-        .iter()
-        .filter(|p| p.run.status == RunStatus::Failed)
-        .count();
-    if failed > 0 {
-        eprintln!(
-            "{failed} of {} runs failed; see summary.md and runs.jsonl for why",
-            results.runs.len()
-        );
-        return Ok(ExitCode::from(EXIT_RUNS_FAILED));
-    }
-    Ok(ExitCode::SUCCESS)
-}
-
 fn pretrain(args: PretrainArgs) -> Result<ExitCode> {
     let suite = args.suite.load()?;
     reuse_bench::device::open(&args.suite.device)?;
@@ -242,6 +204,7 @@ fn pretrain(args: PretrainArgs) -> Result<ExitCode> {
         &args.suite.device,
         &WorkerCommand::current()?,
         args.force,
+        &|| false,
         &mut |line| eprintln!("{line}"),
     )?;
     println!("{}", pretrained.dir.display());
