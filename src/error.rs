@@ -73,6 +73,18 @@ pub enum Error {
         message: String,
     },
 
+    /// Two result sets that `compare` will not set side by side as they stand
+    /// (e.g. they ran different tasks, so their cells name different experiments).
+    #[error("cannot compare {a} with {b}: {message}")]
+    Compare {
+        /// The first report folder.
+        a: PathBuf,
+        /// The second report folder.
+        b: PathBuf,
+        /// What differs and how to compare anyway.
+        message: String,
+    },
+
     /// A worker process failed to start, crashed or sent unreadable output.
     #[error("worker: {0}")]
     Worker(String),

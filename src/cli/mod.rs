@@ -17,7 +17,8 @@ use std::process::ExitCode;
 
 /// Exit code when the sweep finished but some runs failed (their records say why).
 pub const EXIT_RUNS_FAILED: u8 = 3;
-/// Exit code of `compare --fail-on-regression` when a figure worsened beyond the threshold.
+/// Exit code of `compare --fail-on-regression` when the gate fails: a figure worsened beyond the
+/// threshold, runs of a cell failed in B, or A and B share no cell (nothing was checked).
 pub const EXIT_REGRESSION: u8 = 4;
 
 /// Should we build a model from scratch or reuse a pretrained one? reuse-bench
@@ -36,9 +37,10 @@ pub const EXIT_REGRESSION: u8 = 4;
     reuse-bench report DIR               re-render a report folder from its results.json\n  \
     reuse-bench compare A B --fail-on-regression 10\n                                       \
     fail (exit 4) if B is >10% worse than A anywhere\n\n\
-    Exit codes: 0 success, 1 error, 2 bad usage, 3 sweep finished but some runs failed,\n\
-    4 compare found a regression beyond --fail-on-regression, 130/143 stopped by SIGINT/SIGTERM\n\
-    (what finished is written; resume with --resume).")]
+    Exit codes: 0 success, 1 error (compare: A and B ran different suites, see --force),\n\
+    2 bad usage, 3 sweep finished but some runs failed, 4 compare found a regression\n\
+    (a figure beyond --fail-on-regression, runs that failed in B, or no cell in common),\n\
+    130/143 stopped by SIGINT/SIGTERM (what finished is written; resume with --resume).")]
 struct Cli {
     #[command(subcommand)]
     command: Command,
@@ -159,9 +161,15 @@ struct CompareArgs {
     #[arg(long, short, value_name = "DIR")]
     out: Option<PathBuf>,
     /// Exit with code 4 when any figure worsens by more than PCT percent of its baseline value
-    /// (accuracy falls, or wall time, peak memory or total cost rises).
+    /// (accuracy falls, or wall time, peak memory or total cost rises), when runs of a cell
+    /// diverged or failed in B leaving fewer completed than in A (or none), or when A and B
+    /// share no cell.
     #[arg(long, value_name = "PCT")]
     fail_on_regression: Option<f64>,
+    /// Compare even when A and B ran different tasks or models (refused otherwise); the
+    /// comparison then lists the differences.
+    #[arg(long)]
+    force: bool,
 }
 
 #[derive(Args, Debug)]
@@ -220,22 +228,27 @@ fn compare(args: CompareArgs) -> Result<ExitCode> {
     let a: Results = ReportDir::new(&args.a).read_results()?;
     let b: Results = ReportDir::new(&args.b).read_results()?;
     let comparison = reuse_bench::analysis::compare::compare(
-        (&args.a.display().to_string(), &a.aggregates),
-        (&args.b.display().to_string(), &b.aggregates),
+        (&args.a.display().to_string(), &a),
+        (&args.b.display().to_string(), &b),
         args.fail_on_regression,
     );
+    if !comparison.same_suite() {
+        if !args.force {
+            return Err(report::compare::refusal(&comparison).into());
+        }
+        eprintln!(
+            "comparing anyway (--force): A and B differ in {} setting(s) of task or model, listed in the comparison",
+            comparison.identity.len()
+        );
+    }
     print!("{}", report::compare::to_markdown(&comparison)?);
     if let Some(out) = &args.out {
         for path in report::compare::write(out, &comparison)? {
             eprintln!("wrote {}", path.display());
         }
     }
-    if !comparison.regressions.is_empty() {
-        eprintln!(
-            "{} regression(s) beyond {}%",
-            comparison.regressions.len(),
-            args.fail_on_regression.unwrap_or(0.0)
-        );
+    if let Some(why) = report::compare::gate_summary(&comparison) {
+        eprintln!("{why}");
         return Ok(ExitCode::from(EXIT_REGRESSION));
     }
     Ok(ExitCode::SUCCESS)
