@@ -222,4 +222,8 @@ fn quick_run_writes_sane_reports_and_repeats_exactly() {
     expect_code(&damaged, 1);
     let err = stderr(&damaged);
     assert!(err.contains("model.safetensors") && err.contains("--force"), "{err}");
+    assert!(
+        !fx.path("r3").exists(),
+        "a sweep stopped before its first run leaves no folder"
+    );
 }

@@ -65,7 +65,18 @@ fn digits_suite_runs_on_idx_files() {
         stderr(&missing)
     );
 
+    assert!(!fx.path("none").exists(), "a sweep that cannot start leaves no folder");
+
+    // A truncated IDX file: named, with the byte offset, before any run; no folder either.
     handmade_mnist(&fx.path("data/mnist"));
+    let images = fx.path("data/mnist/train-images-idx3-ubyte");
+    let full = std::fs::read(&images).unwrap();
+    std::fs::write(&images, &full[..full.len() / 2]).unwrap();
+    let torn = fx.run(&["run", "--suite", "digits", "--quick", "--out", "torn"]);
+    expect_code(&torn, 1);
+    assert!(stderr(&torn).contains("train-images-idx3-ubyte"), "{}", stderr(&torn));
+    assert!(!fx.path("torn").exists(), "a failed pretraining left a folder");
+    std::fs::write(&images, &full).unwrap();
     let suite = reuse_bench::suite::builtin("digits")
         .unwrap()
         .replace("source_val_per_class = 200", "source_val_per_class = 20")

@@ -267,3 +267,50 @@ fn text_suite_with_a_given_model() {
     expect_code(&misfit, 1);
     assert!(stderr(&misfit).contains("config.json"), "{}", stderr(&misfit));
 }
+
+/// Bad text data and bad given weights are found in the parent before any
+/// worker starts: exit 1, a message naming the file and the fix, no folder.
+#[test]
+fn text_data_and_model_errors_stop_the_sweep_before_it_starts() {
+    let fx = Fixture::new();
+    write_tokenizer(&fx.path("tokenizer.json"));
+    write_model(&fx.path("model"));
+    std::fs::write(fx.path("text.toml"), suite_toml()).unwrap();
+    let refused = |out: &str, needles: &[&str]| {
+        let run = fx.run(&["run", "--suite", "text.toml", "--out", out]);
+        expect_code(&run, 1);
+        let err = stderr(&run);
+        assert!(needles.iter().all(|n| err.contains(n)), "{err}");
+        assert!(!err.contains("stack backtrace"), "{err}");
+        assert!(!fx.path(out).exists(), "a refused sweep left {out}");
+    };
+
+    // A third label is not silently a class (or silently dropped): it must be listed.
+    write_csv(&fx.path("reviews.csv"));
+    let mut csv = std::fs::read_to_string(fx.path("reviews.csv")).unwrap();
+    csv.push_str(&"meh,\"the film was fine\"\n".repeat(70));
+    std::fs::write(fx.path("reviews.csv"), &csv).unwrap();
+    refused("meh", &["reviews.csv", "label 'meh' (70 rows)", "task.drop_labels"]);
+
+    // A missing label column names the columns there are.
+    std::fs::write(fx.path("reviews.csv"), "kind,text\nfresh,good film\nrotten,bad film\n").unwrap();
+    refused("nolabel", &["reviews.csv", "no column named 'category'", "kind, text"]);
+
+    // Truncated weights of the given model: found when loading them into the suite's network.
+    write_csv(&fx.path("reviews.csv"));
+    let weights = std::fs::read(fx.path("model/model.safetensors")).unwrap();
+    std::fs::write(fx.path("model/model.safetensors"), &weights[..weights.len() / 2]).unwrap();
+    refused(
+        "torn",
+        &["model.safetensors", "not a readable safetensors file", "fetch it again"],
+    );
+
+    // Weights of another shape: the tensor and both shapes are named.
+    std::fs::write(fx.path("model/model.safetensors"), &weights).unwrap();
+    let suite = suite_toml().replace("intermediate_size = 32", "intermediate_size = 48");
+    std::fs::write(fx.path("text.toml"), suite).unwrap();
+    let mut config: serde_json::Value = read_json(&fx.path("model/config.json"));
+    config["intermediate_size"] = 48.into();
+    std::fs::write(fx.path("model/config.json"), config.to_string()).unwrap();
+    refused("shape", &["intermediate.dense.bias", "shape [32]", "needs [48]"]);
+}

@@ -178,10 +178,10 @@ pub(super) fn merge(args: MergeArgs) -> Result<ExitCode> {
         "merged {} folders: {} runs{}",
         dirs.len(),
         results.runs.len(),
-        results
-            .partial
-            .as_ref()
-            .map_or(String::new(), |p| format!(" of the suite's {} (partial)", p.runs_in_suite))
+        results.partial.as_ref().map_or(String::new(), |p| format!(
+            " of the suite's {} (partial)",
+            p.runs_in_suite
+        ))
     );
     Ok(finished(results, &out))
 }

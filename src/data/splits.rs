@@ -158,7 +158,10 @@ mod tests {
         let err = split_classes(&toy(), &[0], 5, 5, "raise task.samples_per_class").unwrap_err();
         assert!(err.to_string().contains("samples_per_class"), "{err}");
         let err = split_classes(&toy(), &[0], 5, 5, "").unwrap_err().to_string();
-        assert!(!err.contains("samples_per_class") && err.contains("test_per_class"), "{err}");
+        assert!(
+            !err.contains("samples_per_class") && err.contains("test_per_class"),
+            "{err}"
+        );
     }
 
     #[test]

@@ -61,9 +61,8 @@ pub fn load_backbone(varmap: &VarMap, path: &Path, device: &Device) -> Result<us
     if !path.exists() {
         return Err(fail("file not found".into()));
     }
-    let tensors = candle_core::safetensors::load(path, device).map_err(|e| {
-        fail(format!("not a readable safetensors file ({e})"))
-    })?;
+    let tensors = candle_core::safetensors::load(path, device)
+        .map_err(|e| fail(format!("not a readable safetensors file ({e})")))?;
     let vars = varmap.data().lock().expect("var map lock poisoned");
     let prefix = format!("{BACKBONE}.");
     let mut names: Vec<&String> = vars.keys().filter(|k| k.starts_with(&prefix)).collect();

@@ -52,10 +52,7 @@ pub fn save(dir: &Path, varmap: &VarMap, card: &ModelCard) -> Result<ModelCard> 
 pub fn load_card(dir: &Path) -> Result<ModelCard> {
     let path = dir.join(MODEL_CARD_JSON);
     let text = fsio::read_to_string(&path)?;
-    let fix = format!(
-        "delete {} (reuse-bench pretrains again on the next run)",
-        dir.display()
-    );
+    let fix = format!("delete {} (reuse-bench pretrains again on the next run)", dir.display());
     let card: ModelCard = serde_json::from_str(&text).map_err(|e| Error::Checkpoint {
         path: path.clone(),
         message: format!("model card is not valid ({e}); {fix}"),
@@ -82,7 +79,10 @@ mod tests {
         c.source_test_accuracy = -3.0;
         std::fs::write(dir.path().join(MODEL_CARD_JSON), serde_json::to_vec(&c).unwrap()).unwrap();
         let err = load_card(dir.path()).unwrap_err().to_string();
-        assert!(err.contains("source_test_accuracy") && err.contains(MODEL_CARD_JSON), "{err}");
+        assert!(
+            err.contains("source_test_accuracy") && err.contains(MODEL_CARD_JSON),
+            "{err}"
+        );
     }
 
     #[test]

@@ -47,9 +47,11 @@ impl ReportDir {
             if entries.next().is_some() {
                 return Err(Error::Results {
                     path: dir.to_path_buf(),
-                    message: "folder is not empty; reuse-bench never overwrites results: choose another --out or \
-                              remove it"
-                        .into(),
+                    message: format!(
+                        "folder is not empty; reuse-bench never overwrites results: choose another --out, remove \
+                         it, or, if it holds an interrupted sweep, continue it with `reuse-bench run --resume {}`",
+                        dir.display()
+                    ),
                 });
             }
         }

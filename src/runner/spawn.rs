@@ -138,9 +138,12 @@ fn wait_or_stop(child: &mut Child, stop: &dyn Fn() -> bool) -> Result<(ExitStatu
 /// Why a worker failed, from its stderr: its `error:` lines (the cause, with
 /// the context the library added), else the last lines it wrote.
 fn failure_cause(stderr: &str) -> String {
+    // The error and its context run to the first blank line; a backtrace (if
+    // the environment forced one) comes after it and is left out.
     let errors: Vec<&str> = stderr
         .lines()
         .skip_while(|l| !l.starts_with("error:"))
+        .take_while(|l| !l.trim().is_empty() && !l.to_ascii_lowercase().starts_with("stack backtrace"))
         .take(STDERR_TAIL_LINES)
         .collect();
     let lines: Vec<&str> = if errors.is_empty() {
@@ -159,4 +162,41 @@ fn read_all(mut pipe: impl Read + Send + 'static) -> std::thread::JoinHandle<Str
         let _ = pipe.read_to_end(&mut buf);
         String::from_utf8_lossy(&buf).into_owned()
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_failed_workers_cause_is_its_error_not_backtrace_frames() {
+        let stderr =
+            "error: data/r.csv: line 3: expected 2 fields like the header, found 1\n\nStack backtrace:\n   0: \
+                      anyhow::error::<impl anyhow::Error>::msg\n   1: reuse_bench::main\n";
+        let cause = failure_cause(stderr);
+        assert!(cause.starts_with("error: data/r.csv: line 3"), "{cause}");
+        assert!(!cause.contains("backtrace") && !cause.contains("anyhow"), "{cause}");
+        // Without an error line, the last lines are kept.
+        assert_eq!(failure_cause("a\nb\n"), "a\nb");
+    }
+
+    #[test]
+    fn workers_run_without_backtraces_in_their_own_group() {
+        let suite = crate::suite::Suite::resolve("mnist1d").unwrap();
+        let job = Job::Pretrain {
+            suite,
+            out_dir: "x".into(),
+            device: "cpu".into(),
+        };
+        let command = WorkerCommand {
+            exe: "reuse-bench".into(),
+        }
+        .command(&job);
+        let envs: Vec<(String, String)> = command
+            .get_envs()
+            .filter_map(|(k, v)| Some((k.to_str()?.to_string(), v?.to_str()?.to_string())))
+            .collect();
+        assert!(envs.contains(&("RUST_BACKTRACE".into(), "0".into())), "{envs:?}");
+        assert!(envs.contains(&("RAYON_NUM_THREADS".into(), "1".into())), "{envs:?}");
+    }
 }

@@ -254,6 +254,46 @@ mod tests {
     }
 
     #[test]
+    fn duplicates_sizes_floats_and_limits_are_checked_up_front() {
+        let base = "name = \"x\"\ntarget_accuracy = 0.7\n";
+        let err = |body: &str| {
+            Suite::parse(&format!("{base}{body}"), "s.toml")
+                .unwrap_err()
+                .to_string()
+        };
+        for (body, needle) in [
+            (
+                "[train]\nbudgets_per_class = [5, 10, 5]\n",
+                "train.budgets_per_class lists 5 twice",
+            ),
+            ("[train]\nseeds = [0, 0]\n", "train.seeds lists 0 twice"),
+            (
+                "[train]\nstrategies = [\"probe\", \"probe\"]\n",
+                "train.strategies lists Probe twice",
+            ),
+            ("[model]\narch = \"cnn\"\nchannels = 0\n", "model.channels = 0"),
+            ("[model]\narch = \"mlp\"\nhidden = 0\ndepth = 2\n", "model.hidden = 0"),
+            ("[model]\narch = \"mlp\"\nhidden = 8\ndepth = 0\n", "model.depth = 0"),
+            (
+                "[baseline]\narch = \"bag\"\nvocab_size = 10\nembedding_dim = 0\nhidden = 4\n",
+                "baseline.embedding_dim = 0",
+            ),
+            ("[train]\nweight_decay = nan\n", "train.weight_decay = NaN"),
+            ("[train]\nweight_decay = -1.0\n", "train.weight_decay = -1"),
+            ("[pretrain]\nweight_decay = inf\n", "pretrain.weight_decay = inf"),
+            (
+                "[train]\nmin_steps_per_epoch = 4000000000\n",
+                "train.min_steps_per_epoch = 4000000000 must be 1 to",
+            ),
+            ("[train]\nmax_epochs = 10000000\n", "train.max_epochs"),
+            ("[task]\nsamples_per_class = 10000000\n", "task.samples_per_class"),
+        ] {
+            let e = err(body);
+            assert!(e.contains("s.toml") && e.contains(needle), "{body}: {e}");
+        }
+    }
+
+    #[test]
     fn quick_is_smaller_and_renamed() {
         let s = Suite::resolve("mnist1d").unwrap();
         let q = s.quick();

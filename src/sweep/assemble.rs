@@ -36,12 +36,7 @@ pub fn assemble(stored: Stored) -> Result<Results> {
     let order: Vec<String> = run_matrix(&suite.train).iter().map(|r| r.run_id()).collect();
     runs.sort_by_key(|r| order.iter().position(|id| *id == r.run_id).unwrap_or(usize::MAX));
     let pretrained = manifest.pretrained.clone();
-    let analysis = analyse(
-        suite,
-        &runs,
-        pretrained.as_ref().and_then(|p| p.card.as_ref()),
-        catalog,
-    )?;
+    let analysis = analyse(suite, &runs, pretrained.as_ref().and_then(|p| p.card.as_ref()), catalog)?;
     let partial = partial(manifest, runs.len(), order.len());
     Ok(Results {
         schema_version: SCHEMA_VERSION,

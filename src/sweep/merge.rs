@@ -21,16 +21,26 @@ pub struct Merged {
 /// Merges the folders `dirs` into the new folder `out`, with the command line `command` recorded.
 pub fn merge(dirs: &[ReportDir], out: &ReportDir, command: Vec<String>) -> Result<Merged> {
     let (first, rest) = dirs.split_first().ok_or_else(|| {
-        Error::setting("merge", "name at least one folder to merge, e.g. `reuse-bench merge shard-*/ --out all`")
+        Error::setting(
+            "merge",
+            "name at least one folder to merge, e.g. `reuse-bench merge shard-*/ --out all`",
+        )
     })?;
     let reference = first.read_manifest()?;
     let suite_toml = first.read_suite()?;
-    let suite = Suite::parse(&suite_toml, &first.file(crate::results::files::SUITE_TOML).display().to_string())?;
+    let suite = Suite::parse(
+        &suite_toml,
+        &first.file(crate::results::files::SUITE_TOML).display().to_string(),
+    )?;
     let mut runs: Vec<(RunRecord, &ReportDir)> = Vec::new();
     let mut planned: Vec<String> = Vec::new();
     let mut notes = Vec::new();
     for dir in dirs {
-        let manifest = if dir == first { reference.clone() } else { dir.read_manifest()? };
+        let manifest = if dir == first {
+            reference.clone()
+        } else {
+            dir.read_manifest()?
+        };
         let differences = manifest.differences(&reference);
         if !differences.is_empty() {
             return Err(Error::Results {
@@ -54,7 +64,10 @@ pub fn merge(dirs: &[ReportDir], out: &ReportDir, command: Vec<String>) -> Resul
         planned.extend(manifest.planned.iter().cloned());
         let (found, torn) = dir.read_runs()?;
         if torn > 0 {
-            notes.push(format!("{}: a last line cut short by a crash was left out", dir.path.display()));
+            notes.push(format!(
+                "{}: a last line cut short by a crash was left out",
+                dir.path.display()
+            ));
         }
         for run in found {
             if let Some((_, other)) = runs.iter().find(|(r, _)| r.run_id == run.run_id) {

@@ -144,11 +144,17 @@ mod tests {
             ids.dedup();
             assert_eq!(ids.len(), matrix.len(), "a run in two shards");
             let costs: Vec<f64> = shards.iter().map(|s| s.iter().map(expected_cost).sum()).collect();
-            let (lo, hi) = (costs.iter().cloned().fold(f64::MAX, f64::min), costs.iter().cloned().fold(0.0, f64::max));
+            let (lo, hi) = (
+                costs.iter().cloned().fold(f64::MAX, f64::min),
+                costs.iter().cloned().fold(0.0, f64::max),
+            );
             assert!(hi - lo <= 1020.0, "{count} shards unbalanced: {costs:?}");
         }
         // Deterministic: the same deal every time.
-        assert_eq!(Shard { index: 2, count: 3 }.select(&matrix), Shard { index: 2, count: 3 }.select(&matrix));
+        assert_eq!(
+            Shard { index: 2, count: 3 }.select(&matrix),
+            Shard { index: 2, count: 3 }.select(&matrix)
+        );
     }
 
     #[test]

@@ -171,7 +171,11 @@ impl TrainSpec {
         no_duplicates("train.seeds", &self.seeds)?;
         counts_in_range(&[
             ("train.max_epochs", self.max_epochs, MAX_EPOCHS),
-            ("train.min_steps_per_epoch", self.min_steps_per_epoch, MAX_STEPS_PER_EPOCH),
+            (
+                "train.min_steps_per_epoch",
+                self.min_steps_per_epoch,
+                MAX_STEPS_PER_EPOCH,
+            ),
             ("train.patience", self.patience, MAX_EPOCHS),
             ("train.batch_size", self.batch_size, MAX_BATCH_SIZE),
         ])?;

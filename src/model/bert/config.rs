@@ -101,7 +101,10 @@ impl BertConfig {
             }
         }
         if !(self.layer_norm_eps.is_finite() && self.layer_norm_eps > 0.0) {
-            return Err(format!("layer_norm_eps = {} must be a small positive number", self.layer_norm_eps));
+            return Err(format!(
+                "layer_norm_eps = {} must be a small positive number",
+                self.layer_norm_eps
+            ));
         }
         Ok(())
     }
