@@ -40,7 +40,7 @@ pub fn split_classes(ds: &Dataset, classes: &[u32], val_per_class: usize, test_p
     let (mut train, mut val, mut test) = (Vec::new(), Vec::new(), Vec::new());
     for &class in classes {
         let members: Vec<usize> = (0..ds.len()).filter(|&i| ds.labels[i] == class).collect();
-        if members.len() <= val_per_class + test_per_class {
+        if members.len() <= val_per_class.saturating_add(test_per_class) {
             return Err(Error::data(
                 "the task's dataset",
                 format!(

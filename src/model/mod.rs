@@ -110,6 +110,31 @@ impl ModelSpec {
         matches!(self, ModelSpec::Bert(_))
     }
 
+    /// Checks that a network can be built from this spec (every size at least
+    /// 1; for BERT, see [`bert::BertConfig::validate`]); the message names the
+    /// key under `section`, e.g. `model.channels`.
+    pub fn validate(&self, section: &str) -> Result<(), String> {
+        let sizes = match self {
+            ModelSpec::Mlp { hidden, depth } => vec![("hidden", *hidden), ("depth", *depth)],
+            ModelSpec::Cnn { channels } => vec![("channels", *channels)],
+            ModelSpec::Identity { dim } => vec![("dim", *dim)],
+            ModelSpec::Bag {
+                vocab_size,
+                embedding_dim,
+                hidden,
+            } => vec![
+                ("vocab_size", *vocab_size),
+                ("embedding_dim", *embedding_dim),
+                ("hidden", *hidden),
+            ],
+            ModelSpec::Bert(config) => return config.validate().map_err(|m| format!("{section}.{m}")),
+        };
+        match sizes.iter().find(|(_, v)| *v == 0) {
+            Some((key, _)) => Err(format!("{section}.{key} must be at least 1")),
+            None => Ok(()),
+        }
+    }
+
     /// A short human-readable description, e.g. `cnn (32 channels)`.
     pub fn describe(&self) -> String {
         match self {

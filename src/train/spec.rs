@@ -161,6 +161,7 @@ impl TrainSpec {
             ("train.patience", self.patience),
             ("train.batch_size", self.batch_size),
         ])?;
+        non_negative(&[("train.weight_decay", self.weight_decay)])?;
         let lr = &self.learning_rate;
         positive_rates(&[
             ("train.learning_rate.scratch", lr.scratch),
@@ -196,6 +197,7 @@ impl PretrainSpec {
             ("pretrain.patience", self.patience),
             ("pretrain.batch_size", self.batch_size),
         ])?;
+        non_negative(&[("pretrain.weight_decay", self.weight_decay)])?;
         positive_rates(&[("pretrain.learning_rate", self.learning_rate)])
     }
 }
@@ -203,6 +205,13 @@ impl PretrainSpec {
 fn positive_counts(values: &[(&str, usize)]) -> Result<(), String> {
     match values.iter().find(|(_, v)| *v == 0) {
         Some((key, _)) => Err(format!("{key} must be at least 1")),
+        None => Ok(()),
+    }
+}
+
+fn non_negative(values: &[(&str, f64)]) -> Result<(), String> {
+    match values.iter().find(|(_, v)| !(v.is_finite() && *v >= 0.0)) {
+        Some((key, v)) => Err(format!("{key} = {v} must be zero or positive")),
         None => Ok(()),
     }
 }
