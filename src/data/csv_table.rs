@@ -2,11 +2,12 @@
 //! a label column. Errors name the file, the line and what was expected.
 //!
 //! Labels may be numbers or words; either way the distinct values, sorted
-//! (numerically when they are all numbers), become classes `0..k`, and their
-//! names are kept for reports.
+//! (numbers first and numerically, then words), become classes `0..k`, and
+//! their names are kept for reports.
 
 use super::Dataset;
 use crate::{Error, Result};
+use std::cmp::Ordering;
 use std::path::Path;
 
 /// Which column holds the label.
@@ -121,13 +122,23 @@ fn column_index(col: &Column, header: Option<&[String]>, width: usize, origin: &
     })
 }
 
-/// Class ids for label strings: sorted numerically when all are numbers, else as text.
+/// The order of class names: numbers first, numerically (equal numbers
+/// written differently, like `10` and `10.0`, by their text), then words as
+/// text. A total order, so equal names end up side by side and sorting never
+/// meets a contradiction.
+fn label_order(a: &str, b: &str) -> Ordering {
+    match (a.parse::<f64>(), b.parse::<f64>()) {
+        (Ok(x), Ok(y)) => x.total_cmp(&y).then_with(|| a.cmp(b)),
+        (Ok(_), Err(_)) => Ordering::Less,
+        (Err(_), Ok(_)) => Ordering::Greater,
+        (Err(_), Err(_)) => a.cmp(b),
+    }
+}
+
+/// Class ids for label strings, the classes in [`label_order`].
 fn classes(values: &[String]) -> (Vec<u32>, Vec<String>) {
     let mut names: Vec<String> = values.to_vec();
-    names.sort_by(|a, b| match (a.parse::<f64>(), b.parse::<f64>()) {
-        (Ok(x), Ok(y)) => x.total_cmp(&y),
-        _ => a.cmp(b),
-    });
+    names.sort_by(|a, b| label_order(a, b));
     names.dedup();
     let ids = values
         .iter()
@@ -180,7 +191,11 @@ pub fn parse_numeric(text: &str, origin: &str, label: &Column, header: Header) -
     let Some((_, first)) = rows.first() else {
         return Err(Error::data(origin, "a header but no data rows"));
     };
-    let width = first.len();
+    // Rows match the header, where there is one, so a named column is in every row.
+    let (width, like) = match &head {
+        Some(h) => (h.len(), "the header"),
+        None => (first.len(), "the first row"),
+    };
     if width < 2 {
         return Err(Error::data(
             origin,
@@ -191,7 +206,7 @@ pub fn parse_numeric(text: &str, origin: &str, label: &Column, header: Header) -
     let mut features = Vec::with_capacity(rows.len() * (width - 1));
     let mut label_values = Vec::with_capacity(rows.len());
     for (line, row) in &rows {
-        check_width(origin, *line, row, width, "the first row")?;
+        check_width(origin, *line, row, width, like)?;
         for (i, field) in row.iter().enumerate() {
             if i == label_at {
                 label_values.push(field.clone());
@@ -290,6 +305,35 @@ mod tests {
             .unwrap_err()
             .to_string();
         assert!(e.contains("no column named 'c'") && e.contains("a, b"), "{e}");
+    }
+
+    #[test]
+    fn mixed_labels_sort_in_one_total_order() {
+        // Numbers numerically, then words; equal numbers written differently
+        // ("10", "10.0") are distinct classes, each named once (they were
+        // named twice when the sort kept them apart).
+        let text = "0,10.0\n0,10\n0,10.0\n0,b\n0,9\n0,a\n";
+        let l = parse_numeric(text, "t.csv", &Column::Last, Header::No).unwrap();
+        assert_eq!(l.class_names, vec!["9", "10", "10.0", "a", "b"]);
+        assert_eq!(l.data.labels, vec![2, 1, 2, 4, 0, 3]);
+    }
+
+    #[test]
+    fn named_label_beyond_the_rows_is_an_error() {
+        // The header names four columns, the rows have two: the label column
+        // is missing from every row (its values were silently read as none).
+        let e = parse_numeric(
+            "a,b,c,label\n1,2\n3,4\n",
+            "d.csv",
+            &Column::Name("label".into()),
+            Header::Auto,
+        )
+        .unwrap_err()
+        .to_string();
+        assert!(
+            e.contains("d.csv: line 2: expected 4 fields like the header, found 2"),
+            "{e}"
+        );
     }
 
     #[test]

@@ -99,18 +99,22 @@ pub fn mnist_8x8(dir: &Path) -> Result<Dataset> {
     let mut labels = Vec::new();
     for (x, y) in mnist_files(dir)? {
         let (images, digits) = idx::read_pair(&x, &y)?;
-        if images.dims.len() != 3 {
+        if images.dims.len() != 3 || images.item_len() == 0 {
             return Err(Error::data(
                 x.display(),
-                format!("expected images [n, rows, cols], found {:?}", images.dims),
+                format!(
+                    "expected images [n, rows, cols] with at least one row and column, found {:?}",
+                    images.dims
+                ),
             ));
         }
-        if let Some((item, &label)) = digits.iter().enumerate().find(|(_, &l)| l as u32 >= NUM_CLASSES) {
+        if let Some(bad) = digits.iter().position(|&d| u32::from(d) >= NUM_CLASSES) {
             return Err(Error::data(
                 y.display(),
                 format!(
-                    "item {item} has label {label}, but MNIST's labels are the digits 0-9; the file is not MNIST's \
-                     labels (get it again with `bash .ci/fetch-data.sh data mnist`)"
+                    "label {} of item {bad} is not a digit (0-9); is it MNIST's labels file? (get it again with \
+                     `bash .ci/fetch-data.sh data mnist`)",
+                    digits[bad]
                 ),
             ));
         }
@@ -182,6 +186,49 @@ mod tests {
         assert_eq!(to_uci_8x8(&img, 6, 6), [16; 64]);
     }
 
+    /// Writes both MNIST parts into `dir` with these images and labels.
+    fn write_mnist(dir: &Path, images: &idx::IdxArray, labels: &idx::IdxArray) {
+        for (x, y) in MNIST_FILES {
+            idx::write(&dir.join(x), images).unwrap();
+            idx::write(&dir.join(y), labels).unwrap();
+        }
+    }
+
+    #[test]
+    fn empty_images_and_non_digit_labels_name_the_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let labels = idx::IdxArray {
+            dims: vec![2],
+            data: vec![3, 7],
+        };
+        // Zero columns: no pixel to convert (this panicked in `chunks(0)`).
+        let empty = idx::IdxArray {
+            dims: vec![2, 28, 0],
+            data: vec![],
+        };
+        write_mnist(dir.path(), &empty, &labels);
+        let err = mnist_8x8(dir.path()).unwrap_err().to_string();
+        assert!(
+            err.contains("train-images-idx3-ubyte") && err.contains("at least one row and column"),
+            "{err}"
+        );
+        // A label of 10 or more would make a class the digits task does not have.
+        let images = idx::IdxArray {
+            dims: vec![2, 1, 1],
+            data: vec![0, 255],
+        };
+        let labels = idx::IdxArray {
+            dims: vec![2],
+            data: vec![3, 10],
+        };
+        write_mnist(dir.path(), &images, &labels);
+        let err = mnist_8x8(dir.path()).unwrap_err().to_string();
+        assert!(
+            err.contains("train-labels-idx1-ubyte") && err.contains("label 10 of item 1 is not a digit"),
+            "{err}"
+        );
+    }
+
     #[test]
     fn missing_mnist_says_how_to_get_it() {
         let dir = tempfile::tempdir().unwrap();
@@ -208,7 +255,10 @@ mod tests {
             idx::write(&dir.path().join(y), &labels).unwrap();
         }
         let err = mnist_8x8(dir.path()).unwrap_err().to_string();
-        assert!(err.contains("label 200") && err.contains("labels-idx1-ubyte"), "{err}");
+        assert!(
+            err.contains("label 200 of item 1") && err.contains("labels-idx1-ubyte"),
+            "{err}"
+        );
     }
 
     #[test]

@@ -48,7 +48,7 @@ pub fn split_classes(
     let (mut train, mut val, mut test) = (Vec::new(), Vec::new(), Vec::new());
     for &class in classes {
         let members: Vec<usize> = (0..ds.len()).filter(|&i| ds.labels[i] == class).collect();
-        if members.len() <= val_per_class + test_per_class {
+        if members.len() <= val_per_class.saturating_add(test_per_class) {
             return Err(Error::data(
                 "the task's dataset",
                 format!(

@@ -294,6 +294,80 @@ mod tests {
     }
 
     #[test]
+    fn huge_split_sizes_do_not_wrap_around() {
+        // Sums of counts near i64::MAX wrapped around to small numbers, and
+        // these absurd splits passed the checks.
+        let max = i64::MAX;
+        let base = "name = \"x\"\ntarget_accuracy = 0.7\n[task]\n";
+        let source = format!("{base}source_val_per_class = {max}\nsource_test_per_class = {max}\n");
+        let err = Suite::parse(&source, "f.toml").unwrap_err().to_string();
+        assert!(
+            err.contains("f.toml") && err.contains("no source training examples"),
+            "{err}"
+        );
+        for kind in ["mnist1d", "digits"] {
+            let target =
+                format!("{base}kind = \"{kind}\"\ntarget_val_per_class = {max}\ntarget_test_per_class = {max}\n");
+            let err = Suite::parse(&target, "f.toml").unwrap_err().to_string();
+            assert!(err.contains("f.toml") && err.contains("exceeds"), "{kind}: {err}");
+        }
+    }
+
+    #[test]
+    fn unusable_rates_and_sizes_are_named() {
+        // Each was accepted, to fail (or panic: zero heads divide by zero) in a worker.
+        let base = "name = \"x\"\ntarget_accuracy = 0.7\n";
+        let bert = "[model]\narch = \"bert\"\nvocab_size = 100\nhidden_size = 8\nnum_hidden_layers = 1\n\
+                    num_attention_heads = 2\nintermediate_size = 16\nmax_position_embeddings = 16\n\
+                    type_vocab_size = 2\nlayer_norm_eps = 1e-12\nhidden_dropout_prob = 0.1\n\
+                    attention_probs_dropout_prob = 0.1\n";
+        Suite::parse(&format!("{base}{bert}"), "f.toml").unwrap();
+        for (text, expected) in [
+            (
+                format!("{base}[train]\nweight_decay = nan\n"),
+                "train.weight_decay = NaN",
+            ),
+            (
+                format!("{base}[pretrain]\nweight_decay = -1.0\n"),
+                "pretrain.weight_decay = -1",
+            ),
+            (
+                format!("{base}[model]\narch = \"mlp\"\nhidden = 8\ndepth = 0\n"),
+                "model.depth",
+            ),
+            (
+                format!("{base}[model]\narch = \"cnn\"\nchannels = 0\n"),
+                "model.channels",
+            ),
+            (bert.replace("heads = 2", "heads = 0"), "model.num_attention_heads"),
+            (bert.replace("heads = 2", "heads = 3"), "not a multiple"),
+            (bert.replace("eps = 1e-12", "eps = inf"), "model.layer_norm_eps = inf"),
+            (
+                bert.replace("hidden_dropout_prob = 0.1", "hidden_dropout_prob = nan"),
+                "model.hidden_dropout_prob",
+            ),
+            (
+                bert.replace(
+                    "attention_probs_dropout_prob = 0.1",
+                    "attention_probs_dropout_prob = 1.0",
+                ),
+                "[0, 1)",
+            ),
+        ] {
+            let text = if text.starts_with("[model]") {
+                format!("{base}{text}")
+            } else {
+                text
+            };
+            let err = Suite::parse(&text, "f.toml").unwrap_err().to_string();
+            assert!(err.contains("f.toml") && err.contains(expected), "{expected}: {err}");
+        }
+        let bag = format!("{base}[train]\nstrategies = [\"baseline\"]\n[baseline]\narch = \"bag\"\nvocab_size = 0\nembedding_dim = 4\nhidden = 4\n");
+        let err = Suite::parse(&bag, "f.toml").unwrap_err().to_string();
+        assert!(err.contains("baseline.vocab_size = 0"), "{err}");
+    }
+
+    #[test]
     fn quick_is_smaller_and_renamed() {
         let s = Suite::resolve("mnist1d").unwrap();
         let q = s.quick();

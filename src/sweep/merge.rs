@@ -18,9 +18,56 @@ pub struct Merged {
     pub notes: Vec<String>,
 }
 
+/// The folders' runs, checked to belong together, with what they planned.
+struct Gathered<'a> {
+    reference: SweepManifest,
+    suite_toml: String,
+    suite: Suite,
+    runs: Vec<(RunRecord, &'a ReportDir)>,
+    planned: Vec<String>,
+    notes: Vec<String>,
+}
+
 /// Merges the folders `dirs` into the new folder `out`, with the command line `command` recorded.
 pub fn merge(dirs: &[ReportDir], out: &ReportDir, command: Vec<String>) -> Result<Merged> {
-    let (first, rest) = dirs.split_first().ok_or_else(|| {
+    let g = gather(dirs)?;
+    let order: Vec<String> = run_matrix(&g.suite.train).iter().map(|r| r.run_id()).collect();
+    let mut planned = g.planned;
+    planned.sort_by_key(|id| order.iter().position(|o| o == id));
+    planned.dedup();
+    let manifest = SweepManifest {
+        shard: None,
+        planned,
+        command,
+        ..g.reference
+    };
+    out.prepare()?;
+    out.write_suite(&g.suite_toml)?;
+    out.write_manifest(&manifest)?;
+    let mut runs: Vec<RunRecord> = g.runs.into_iter().map(|(r, _)| r).collect();
+    runs.sort_by_key(|r| order.iter().position(|o| *o == r.run_id));
+    for run in &runs {
+        out.append_run(run)?;
+    }
+    let sweep_wall_s = runs.iter().map(|r| r.process_wall_s).sum();
+    let catalog = g.suite.cost.load_catalog()?;
+    let results = assemble(Stored {
+        suite: &g.suite,
+        manifest: &manifest,
+        runs,
+        catalog: &catalog,
+        sweep_wall_s,
+    })?;
+    report::write_reports(out, &results, Files::All)?;
+    Ok(Merged {
+        results,
+        notes: g.notes,
+    })
+}
+
+/// Reads every folder, refusing one of another suite, tool or schema, and a run that appears twice.
+fn gather(dirs: &[ReportDir]) -> Result<Gathered<'_>> {
+    let first = dirs.first().ok_or_else(|| {
         Error::setting(
             "merge",
             "name at least one folder to merge, e.g. `reuse-bench merge shard-*/ --out all`",
@@ -28,20 +75,19 @@ pub fn merge(dirs: &[ReportDir], out: &ReportDir, command: Vec<String>) -> Resul
     })?;
     let reference = first.read_manifest()?;
     let suite_toml = first.read_suite()?;
-    let suite = Suite::parse(
-        &suite_toml,
-        &first.file(crate::results::files::SUITE_TOML).display().to_string(),
-    )?;
-    let mut runs: Vec<(RunRecord, &ReportDir)> = Vec::new();
-    let mut planned: Vec<String> = Vec::new();
-    let mut notes = Vec::new();
+    let origin = first.file(crate::results::files::SUITE_TOML).display().to_string();
+    let suite = Suite::parse(&suite_toml, &origin)?;
+    let mut g = Gathered {
+        reference,
+        suite_toml,
+        suite,
+        runs: Vec::new(),
+        planned: Vec::new(),
+        notes: Vec::new(),
+    };
     for dir in dirs {
-        let manifest = if dir == first {
-            reference.clone()
-        } else {
-            dir.read_manifest()?
-        };
-        let differences = manifest.differences(&reference);
+        let manifest = dir.read_manifest()?;
+        let differences = manifest.differences(&g.reference);
         if !differences.is_empty() {
             return Err(Error::Results {
                 path: dir.path.clone(),
@@ -52,25 +98,25 @@ pub fn merge(dirs: &[ReportDir], out: &ReportDir, command: Vec<String>) -> Resul
                 ),
             });
         }
-        if manifest.machine != reference.machine && rest.contains(dir) {
-            notes.push(format!(
+        if manifest.machine != g.reference.machine {
+            g.notes.push(format!(
                 "{} was measured on another machine ({}) than {} ({}); times and costs mix both",
                 dir.path.display(),
                 manifest.machine.describe(),
                 first.path.display(),
-                reference.machine.describe()
+                g.reference.machine.describe()
             ));
         }
-        planned.extend(manifest.planned.iter().cloned());
+        g.planned.extend(manifest.planned.iter().cloned());
         let (found, torn) = dir.read_runs()?;
         if torn > 0 {
-            notes.push(format!(
+            g.notes.push(format!(
                 "{}: a last line cut short by a crash was left out",
                 dir.path.display()
             ));
         }
         for run in found {
-            if let Some((_, other)) = runs.iter().find(|(r, _)| r.run_id == run.run_id) {
+            if let Some((_, other)) = g.runs.iter().find(|(r, _)| r.run_id == run.run_id) {
                 return Err(Error::Results {
                     path: dir.path.clone(),
                     message: format!(
@@ -80,35 +126,8 @@ pub fn merge(dirs: &[ReportDir], out: &ReportDir, command: Vec<String>) -> Resul
                     ),
                 });
             }
-            runs.push((run, dir));
+            g.runs.push((run, dir));
         }
     }
-    let order: Vec<String> = run_matrix(&suite.train).iter().map(|r| r.run_id()).collect();
-    planned.sort_by_key(|id| order.iter().position(|o| o == id));
-    planned.dedup();
-    let manifest = SweepManifest {
-        shard: None,
-        planned,
-        command,
-        ..reference
-    };
-    out.prepare()?;
-    out.write_suite(&suite_toml)?;
-    out.write_manifest(&manifest)?;
-    let mut runs: Vec<RunRecord> = runs.into_iter().map(|(r, _)| r).collect();
-    runs.sort_by_key(|r| order.iter().position(|o| *o == r.run_id));
-    for run in &runs {
-        out.append_run(run)?;
-    }
-    let sweep_wall_s = runs.iter().map(|r| r.process_wall_s).sum();
-    let catalog = suite.cost.load_catalog()?;
-    let results = assemble(Stored {
-        suite: &suite,
-        manifest: &manifest,
-        runs,
-        catalog: &catalog,
-        sweep_wall_s,
-    })?;
-    report::write_reports(out, &results, Files::All)?;
-    Ok(Merged { results, notes })
+    Ok(g)
 }

@@ -29,8 +29,9 @@ pub(super) fn describe(spec: &TaskSpec) -> String {
 pub(super) fn validate(spec: &TaskSpec, largest: usize, held_out: usize) -> std::result::Result<(), String> {
     check_class_range("task.source_classes", &spec.source_classes, digits::NUM_CLASSES)?;
     check_class_range("task.target_classes", &spec.target_classes, digits::NUM_CLASSES)?;
-    let pool = digits::SMALLEST_UCI_CLASS as i64 - held_out as i64;
-    if largest as i64 > pool {
+    // In i128, where no count a suite can hold overflows (in i64 they wrapped around).
+    let pool = digits::SMALLEST_UCI_CLASS as i128 - held_out as i128;
+    if largest as i128 > pool {
         return Err(format!(
             "the largest budget ({largest} per class) exceeds the UCI digits pool ({pool} per class: {} in the \
              smallest class minus target_val_per_class and target_test_per_class); lower train.budgets_per_class",

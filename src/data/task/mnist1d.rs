@@ -36,15 +36,16 @@ pub(super) fn validate(spec: &TaskSpec, largest: usize, held_out: usize) -> Resu
             spec.samples_per_class
         ));
     }
-    let pool = spec.samples_per_class as i64 - held_out as i64;
-    if largest as i64 > pool {
+    // In i128, where no count a suite can hold overflows (in i64 they wrapped around).
+    let pool = spec.samples_per_class as i128 - held_out as i128;
+    if largest as i128 > pool {
         return Err(format!(
             "the largest budget ({largest} per class) exceeds the target pool ({pool} per class = \
              samples_per_class - target_val_per_class - target_test_per_class); raise task.samples_per_class"
         ));
     }
     let source_train =
-        spec.samples_per_class as i64 - spec.source_val_per_class as i64 - spec.source_test_per_class as i64;
+        spec.samples_per_class as i128 - spec.source_val_per_class as i128 - spec.source_test_per_class as i128;
     if source_train < 1 {
         return Err("task.samples_per_class leaves no source training examples".into());
     }

@@ -141,7 +141,8 @@ impl TaskSpec {
                 return Err(format!("{key} lists a class twice"));
             }
         }
-        let held_out = self.target_val_per_class + self.target_test_per_class;
+        // Saturating: counts from a file may be as large as the type allows.
+        let held_out = self.target_val_per_class.saturating_add(self.target_test_per_class);
         match self.kind {
             TaskKind::Mnist1d => mnist1d::validate(self, largest_budget, held_out),
             TaskKind::Digits => digits::validate(self, largest_budget, held_out),

@@ -49,16 +49,47 @@ impl BertConfig {
         }
         let config: BertConfig =
             serde_json::from_value(value).map_err(|e| model_error(path, format!("not a BERT config ({e})")))?;
-        if !config.hidden_size.is_multiple_of(config.num_attention_heads) {
-            return Err(model_error(
-                path,
-                format!(
-                    "hidden_size {} is not a multiple of num_attention_heads {}",
-                    config.hidden_size, config.num_attention_heads
-                ),
+        config.validate().map_err(|message| model_error(path, message))?;
+        Ok(config)
+    }
+
+    /// Checks that an encoder can be built from these numbers: every size at
+    /// least 1, the heads dividing the hidden width, a positive LayerNorm
+    /// epsilon and dropout rates in [0, 1). The message starts with the field's name.
+    pub fn validate(&self) -> std::result::Result<(), String> {
+        let sizes = [
+            ("vocab_size", self.vocab_size),
+            ("hidden_size", self.hidden_size),
+            ("num_hidden_layers", self.num_hidden_layers),
+            ("num_attention_heads", self.num_attention_heads),
+            ("intermediate_size", self.intermediate_size),
+            ("max_position_embeddings", self.max_position_embeddings),
+            ("type_vocab_size", self.type_vocab_size),
+        ];
+        if let Some((key, _)) = sizes.iter().find(|(_, v)| *v == 0) {
+            return Err(format!("{key} must be at least 1"));
+        }
+        if !self.hidden_size.is_multiple_of(self.num_attention_heads) {
+            return Err(format!(
+                "hidden_size {} is not a multiple of num_attention_heads {}",
+                self.hidden_size, self.num_attention_heads
             ));
         }
-        Ok(config)
+        if !(self.layer_norm_eps.is_finite() && self.layer_norm_eps > 0.0) {
+            return Err(format!(
+                "layer_norm_eps = {} must be a small positive number, e.g. 1e-12",
+                self.layer_norm_eps
+            ));
+        }
+        for (key, p) in [
+            ("hidden_dropout_prob", self.hidden_dropout_prob),
+            ("attention_probs_dropout_prob", self.attention_probs_dropout_prob),
+        ] {
+            if !(0.0..1.0).contains(&p) {
+                return Err(format!("{key} = {p} must be in [0, 1)"));
+            }
+        }
+        Ok(())
     }
 }
 
@@ -67,45 +98,5 @@ fn model_error(path: &Path, message: String) -> Error {
     Error::Model {
         origin: path.display().to_string(),
         message,
-    }
-}
-
-impl BertConfig {
-    /// Checks sizes and probabilities, as a suite's `[model]` or a `config.json` states them.
-    pub fn validate(&self) -> std::result::Result<(), String> {
-        for (name, v) in [
-            ("vocab_size", self.vocab_size),
-            ("hidden_size", self.hidden_size),
-            ("num_hidden_layers", self.num_hidden_layers),
-            ("num_attention_heads", self.num_attention_heads),
-            ("intermediate_size", self.intermediate_size),
-            ("max_position_embeddings", self.max_position_embeddings),
-            ("type_vocab_size", self.type_vocab_size),
-        ] {
-            if v == 0 {
-                return Err(format!("{name} must be at least 1"));
-            }
-        }
-        if !self.hidden_size.is_multiple_of(self.num_attention_heads) {
-            return Err(format!(
-                "hidden_size {} is not a multiple of num_attention_heads {}",
-                self.hidden_size, self.num_attention_heads
-            ));
-        }
-        for (name, p) in [
-            ("hidden_dropout_prob", self.hidden_dropout_prob),
-            ("attention_probs_dropout_prob", self.attention_probs_dropout_prob),
-        ] {
-            if !(0.0..1.0).contains(&p) {
-                return Err(format!("{name} = {p} must be in [0, 1)"));
-            }
-        }
-        if !(self.layer_norm_eps.is_finite() && self.layer_norm_eps > 0.0) {
-            return Err(format!(
-                "layer_norm_eps = {} must be a small positive number",
-                self.layer_norm_eps
-            ));
-        }
-        Ok(())
     }
 }
