@@ -127,7 +127,7 @@ impl ModelSpec {
                 ("embedding_dim", *embedding_dim),
                 ("hidden", *hidden),
             ],
-            ModelSpec::Bert(c) => return c.validate().map_err(|m| format!("{key}: {m}")),
+            ModelSpec::Bert(c) => return c.validate().map_err(|m| format!("{key}.{m}")),
         };
         // A vocabulary may be large; every other size is a width or a depth.
         let too_big = |name: &str, v: usize| v > MAX_WIDTH && name != "vocab_size";
