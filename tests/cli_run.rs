@@ -3,25 +3,11 @@
 
 mod common;
 
-use common::{expect_code, read_json, stderr, Fixture};
+use common::{expect_code, read_json, stderr, test_accuracies, Fixture};
 use serde_json::Value;
 use std::collections::HashMap;
 
 const FILES: [&str; 5] = ["results.json", "runs.csv", "runs.jsonl", "summary.md", "suite.toml"];
-
-fn test_accuracies(results: &Value) -> HashMap<String, f64> {
-    results["runs"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|r| {
-            (
-                r["run_id"].as_str().unwrap().to_string(),
-                r["metrics"]["test_accuracy"].as_f64().unwrap(),
-            )
-        })
-        .collect()
-}
 
 #[test]
 fn quick_run_writes_sane_reports_and_repeats_exactly() {

@@ -5,9 +5,8 @@
 
 mod common;
 
-use common::{expect_code, read_json, stderr, Fixture};
+use common::{expect_code, read_json, stderr, test_accuracies, Fixture};
 use serde_json::Value;
-use std::collections::BTreeMap;
 use std::path::Path;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
@@ -83,20 +82,6 @@ fn wait_gone(pids: &[u32]) {
         assert!(Instant::now() < deadline, "a worker outlived its parent: {pids:?}");
         std::thread::sleep(Duration::from_millis(20));
     }
-}
-
-fn accuracies(results: &Value) -> BTreeMap<String, Option<f64>> {
-    results["runs"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|r| {
-            (
-                r["run_id"].as_str().unwrap().to_string(),
-                r["metrics"]["test_accuracy"].as_f64(),
-            )
-        })
-        .collect()
 }
 
 #[test]
@@ -215,7 +200,7 @@ fn sigint_stops_the_worker_writes_a_partial_report_and_says_how_to_resume() {
 fn three_shards_merge_into_the_unsharded_runs() {
     let fx = Fixture::new();
     expect_code(&fx.run(&["run", "--quick", "--out", "all"]), 0);
-    let whole = accuracies(&read_json(&fx.path("all/results.json")));
+    let whole = test_accuracies(&read_json(&fx.path("all/results.json")));
     let mut sizes = Vec::new();
     for i in 1..=3 {
         let shard = format!("{i}/3");
@@ -231,7 +216,7 @@ fn three_shards_merge_into_the_unsharded_runs() {
     let merged = read_json(&fx.path("merged/results.json"));
     assert!(merged.get("partial").is_none());
     assert_eq!(
-        accuracies(&merged),
+        test_accuracies(&merged),
         whole,
         "merged runs differ from the unsharded sweep"
     );

@@ -56,3 +56,18 @@ pub fn read_json(path: &Path) -> serde_json::Value {
     let text = std::fs::read_to_string(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
     serde_json::from_str(&text).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
 }
+
+/// Each run's test accuracy by run id (None where the run has none), from a `results.json`.
+pub fn test_accuracies(results: &serde_json::Value) -> std::collections::BTreeMap<String, Option<f64>> {
+    results["runs"]
+        .as_array()
+        .expect("results.json lists its runs")
+        .iter()
+        .map(|r| {
+            (
+                r["run_id"].as_str().unwrap().to_string(),
+                r["metrics"]["test_accuracy"].as_f64(),
+            )
+        })
+        .collect()
+}
