@@ -62,7 +62,9 @@ pub struct Results {
     pub break_even: Option<BreakEven>,
     /// The decision, its reasons and what would change it.
     pub verdict: Verdict,
-    /// Wall seconds of the whole sweep, pretraining included when it ran.
+    /// Wall seconds of the whole sweep, pretraining included when it ran. A
+    /// resumed sweep adds the process seconds of the runs of earlier sessions;
+    /// a merged or re-assembled one is the sum of its runs' process seconds.
     pub sweep_wall_s: f64,
     /// Present when the result covers only part of the suite's runs.
     #[serde(default, skip_serializing_if = "Option::is_none")]
