@@ -34,6 +34,7 @@ fn machine() -> Machine {
         kernel: "6.1.0".into(),
         arch: "x86_64".into(),
         device: "cpu".into(),
+        parallel_jobs: 1,
     }
 }
 

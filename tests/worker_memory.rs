@@ -25,6 +25,7 @@ fn peak_rss_is_the_workers_own() {
         },
         checkpoint: None,
         cache_dir: None,
+        task_data: None,
         device: "cpu".into(),
     };
     let result = worker.execute(&job, &|| false).unwrap();

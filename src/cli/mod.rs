@@ -112,6 +112,11 @@ struct RunArgs {
     /// With --resume: run again the runs that failed (by default they are kept as failed).
     #[arg(long, requires = "resume")]
     retry_failed: bool,
+    /// Run N workers side by side, each pinned to its own cores (train.threads each, or an even
+    /// share). 1 keeps timings faithful: two workers on a 2-core machine slow each other and
+    /// share caches and memory bandwidth. Accuracies are the same for any N.
+    #[arg(long, value_name = "N", default_value_t = 1, value_parser = clap::value_parser!(u16).range(1..=256))]
+    jobs: u16,
     /// Run only slice I of N of the run matrix (balanced by expected cost), e.g. 2/3;
     /// `reuse-bench merge` puts the shards' folders together.
     #[arg(long, value_name = "I/N")]

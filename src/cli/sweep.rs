@@ -41,6 +41,7 @@ pub(super) fn run(args: RunArgs) -> Result<ExitCode> {
         command: std::env::args().collect(),
         catalog: suite.cost.load_catalog()?,
         shard: args.shard.as_deref().map(Shard::parse).transpose()?,
+        jobs: usize::from(args.jobs),
         resume: args.resume.as_ref().map(|_| Resume {
             retry_failed: args.retry_failed,
         }),

@@ -11,6 +11,7 @@ pub mod csv_table;
 pub mod digits;
 pub mod idx;
 pub mod mnist1d;
+pub mod shared;
 pub mod splits;
 pub mod task;
 pub mod text;

@@ -25,6 +25,13 @@ pub struct Machine {
     pub arch: String,
     /// The compute device runs used ("cpu", "cuda:0").
     pub device: String,
+    /// Worker processes run side by side (`run --jobs`), each pinned to its own cores.
+    #[serde(default = "one")]
+    pub parallel_jobs: usize,
+}
+
+fn one() -> usize {
+    1
 }
 
 impl Machine {
@@ -47,13 +54,15 @@ impl Machine {
             kernel: System::kernel_version().unwrap_or_default(),
             arch: std::env::consts::ARCH.to_string(),
             device: device.to_string(),
+            parallel_jobs: 1,
         }
     }
 
-    /// One line for reports, e.g. "AMD EPYC 7B13, 2 cores, 23.5 GiB, Debian 12, cpu".
+    /// One line for reports, e.g. "AMD EPYC 7B13, 2 logical cores, 23.5 GiB,
+    /// Debian 12, device cpu, 1 worker at a time with 1 thread".
     pub fn describe(&self) -> String {
         format!(
-            "{}, {} logical cores, {:.1} GiB, {}, device {}",
+            "{}, {} logical cores, {:.1} GiB, {}, device {}, {} worker{} at a time with {} thread{}",
             if self.cpu_model.is_empty() {
                 "unknown CPU"
             } else {
@@ -62,7 +71,11 @@ impl Machine {
             self.logical_cores,
             self.memory_bytes as f64 / (1u64 << 30) as f64,
             self.os,
-            self.device
+            self.device,
+            self.parallel_jobs,
+            if self.parallel_jobs == 1 { "" } else { "s" },
+            self.compute_threads,
+            if self.compute_threads == 1 { "" } else { "s" },
         )
     }
 }

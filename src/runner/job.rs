@@ -23,6 +23,10 @@ pub enum Job {
         /// Where a probe may cache its frozen backbone's features.
         #[serde(default)]
         cache_dir: Option<PathBuf>,
+        /// The target task's splits, written once by the sweep ([`crate::data::shared`]);
+        /// without it the worker builds them itself.
+        #[serde(default)]
+        task_data: Option<PathBuf>,
         /// Compute device ("cpu", "cuda").
         device: String,
     },

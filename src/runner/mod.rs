@@ -11,4 +11,4 @@ pub mod spawn;
 pub mod worker;
 
 pub use job::{Job, JobOutput};
-pub use spawn::WorkerCommand;
+pub use spawn::{allowed_cpus, WorkerCommand};

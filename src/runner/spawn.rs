@@ -48,9 +48,18 @@ impl WorkerCommand {
     /// worker that fails is reported in the result, not as an error: the
     /// sweep goes on.
     pub fn execute(&self, job: &Job, stop: &dyn Fn() -> bool) -> Result<WorkerResult> {
+        self.execute_on(job, None, stop)
+    }
+
+    /// [`Self::execute`], the worker pinned to `cpus` (with as many threads,
+    /// unless the suite sets `train.threads`) when given.
+    pub fn execute_on(&self, job: &Job, cpus: Option<&[usize]>, stop: &dyn Fn() -> bool) -> Result<WorkerResult> {
         let started = Instant::now();
-        let mut child = self
-            .command(job)
+        let mut command = self.command(job);
+        if let Some(cpus) = cpus {
+            pin(&mut command, cpus, job.suite().train.threads.unwrap_or(cpus.len()));
+        }
+        let mut child = command
             .spawn()
             .map_err(|e| Error::Worker(format!("cannot start {}: {e}", self.exe.display())))?;
         let sampler = Sampler::start(child.id(), started, SAMPLE_INTERVAL);
@@ -118,6 +127,48 @@ impl WorkerCommand {
         }
         command
     }
+}
+
+/// Pins the worker to `cpus` (`sched_setaffinity` before exec) and sets its thread count.
+fn pin(command: &mut Command, cpus: &[usize], threads: usize) {
+    command
+        .env("RAYON_NUM_THREADS", threads.to_string())
+        .env("CANDLE_NUM_THREADS", threads.to_string());
+    #[cfg(target_os = "linux")]
+    {
+        use std::os::unix::process::CommandExt;
+        let cpus = cpus.to_vec();
+        // SAFETY: between fork and exec only async-signal-safe calls (CPU_SET on a local, sched_setaffinity).
+        unsafe {
+            command.pre_exec(move || {
+                let mut set: libc::cpu_set_t = std::mem::zeroed();
+                for &cpu in &cpus {
+                    libc::CPU_SET(cpu, &mut set);
+                }
+                if libc::sched_setaffinity(0, std::mem::size_of::<libc::cpu_set_t>(), &set) != 0 {
+                    return Err(std::io::Error::last_os_error());
+                }
+                Ok(())
+            });
+        }
+    }
+}
+
+/// The CPUs this process may run on, in order.
+pub fn allowed_cpus() -> Vec<usize> {
+    #[cfg(target_os = "linux")]
+    {
+        // SAFETY: a zeroed cpu_set_t is valid; sched_getaffinity fills it.
+        unsafe {
+            let mut set: libc::cpu_set_t = std::mem::zeroed();
+            if libc::sched_getaffinity(0, std::mem::size_of::<libc::cpu_set_t>(), &mut set) == 0 {
+                return (0..libc::CPU_SETSIZE as usize)
+                    .filter(|&c| libc::CPU_ISSET(c, &set))
+                    .collect();
+            }
+        }
+    }
+    (0..std::thread::available_parallelism().map_or(1, |n| n.get())).collect()
 }
 
 /// Waits for the child, polling `stop`; kills it when `stop` turns true.

@@ -44,12 +44,16 @@ pub fn execute(job: &Job) -> Result<JobOutput> {
             spec,
             checkpoint,
             cache_dir,
+            task_data,
             device,
         } => run(
             suite,
             spec,
-            checkpoint.as_deref(),
-            cache_dir.as_deref(),
+            Files {
+                checkpoint: checkpoint.as_deref(),
+                cache_dir: cache_dir.as_deref(),
+                task_data: task_data.as_deref(),
+            },
             &device::open(device)?,
         ),
         Job::Pretrain { suite, out_dir, device } => pretrain(suite, out_dir, device),
@@ -63,8 +67,11 @@ struct RunData {
     subset: Dataset,
 }
 
-fn load_run_data(suite: &Suite, spec: &RunSpec) -> Result<RunData> {
-    let target = suite.task.target_task()?;
+fn load_run_data(suite: &Suite, spec: &RunSpec, task_data: Option<&Path>) -> Result<RunData> {
+    let target = match task_data {
+        Some(path) => crate::data::shared::load(path)?,
+        None => suite.task.target_task()?,
+    };
     let rows = budget_indices(&target.train, spec.budget_per_class, spec.seed)?;
     let subset = target.train.select(&rows);
     Ok(RunData { target, rows, subset })
@@ -143,16 +150,23 @@ fn run_model(
     })
 }
 
-fn run(
-    suite: &Suite,
-    spec: &RunSpec,
-    checkpoint: Option<&Path>,
-    cache_dir: Option<&Path>,
-    device: &Device,
-) -> Result<JobOutput> {
+/// The files a run reads besides its suite.
+#[derive(Clone, Copy)]
+struct Files<'a> {
+    checkpoint: Option<&'a Path>,
+    cache_dir: Option<&'a Path>,
+    task_data: Option<&'a Path>,
+}
+
+fn run(suite: &Suite, spec: &RunSpec, files: Files, device: &Device) -> Result<JobOutput> {
+    let Files {
+        checkpoint,
+        cache_dir,
+        task_data,
+    } = files;
     let clock = Stopwatch::start();
     let energy = EnergyMeter::start();
-    let (run_data, data_s) = Stopwatch::time(|| load_run_data(suite, spec));
+    let (run_data, data_s) = Stopwatch::time(|| load_run_data(suite, spec, task_data));
     let run_data = run_data?;
     let m = run_model(suite, spec, &run_data, checkpoint, cache_dir, device)?;
     let plan = m.plan(suite, spec, checkpoint)?;

@@ -6,14 +6,15 @@
 
 use super::SweepOptions;
 use crate::cost::CostAssumptions;
-use crate::data::splits::budget_indices;
+use crate::data::splits::{budget_indices, ClassSplit};
 use crate::results::checkpoints::find_cached;
 use crate::train::{prepare, Strategy};
 use crate::{Error, Result};
 use candle_core::Device;
 
-/// Runs every check; the first failure is the error.
-pub fn before_running(opts: &SweepOptions) -> Result<()> {
+/// Runs every check; the first failure is the error. Returns the target
+/// task's splits it built, for the workers to share.
+pub fn before_running(opts: &SweepOptions) -> Result<ClassSplit> {
     let suite = &opts.suite;
     CostAssumptions::resolve(&suite.cost, &opts.catalog, None)?;
     suite.task.check_target()?;
@@ -23,7 +24,7 @@ pub fn before_running(opts: &SweepOptions) -> Result<()> {
         budget_indices(&target.train, largest, seed)?;
     }
     if !suite.needs_pretrained() {
-        return Ok(());
+        return Ok(target);
     }
     match &suite.pretrained {
         Some(given) => {
@@ -54,5 +55,5 @@ pub fn before_running(opts: &SweepOptions) -> Result<()> {
         }
         None => {}
     }
-    Ok(())
+    Ok(target)
 }

@@ -36,11 +36,11 @@ pub(super) fn start(opts: &SweepOptions, pretrained: Option<Pretrained>) -> Resu
         started_at: chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
         command: opts.command.clone(),
         machine: Machine {
-            compute_threads: opts
-                .suite
-                .train
-                .threads
-                .unwrap_or(candle_core::utils::get_num_threads()),
+            compute_threads: opts.suite.train.threads.unwrap_or(match opts.jobs {
+                0 | 1 => candle_core::utils::get_num_threads(),
+                jobs => (crate::runner::allowed_cpus().len() / jobs).max(1),
+            }),
+            parallel_jobs: opts.jobs.max(1),
             ..Machine::current(&opts.device)
         },
         shard: opts.shard,
