@@ -123,15 +123,7 @@ fn same_set_passes(fx: &Fixture) {
 /// and the failures went unmentioned.
 fn failed_runs_in_b_fail_the_gate_and_are_named(fx: &Fixture, a: &Value) {
     write_results(fx, "failed", &all_failed(a));
-    let out = fx.run(&[
-        "compare",
-        "a",
-        "failed",
-        "--fail-on-regression",
-        "10",
-        "--out",
-        "cmp-failed",
-    ]);
+    let out = gate(fx, "a", "failed", "cmp-failed", false);
     expect_code(&out, 4);
     let md = stdout(&out);
     assert!(!md.contains("No figure worsened"), "{md}");
@@ -209,15 +201,7 @@ fn as_digits(a: &Value) -> Value {
 /// with "regressions" between unrelated experiments.
 fn a_different_task_is_refused_unless_forced(fx: &Fixture, a: &Value) {
     write_results(fx, "digits", &as_digits(a));
-    let out = fx.run(&[
-        "compare",
-        "a",
-        "digits",
-        "--fail-on-regression",
-        "10",
-        "--out",
-        "cmp-digits",
-    ]);
+    let out = gate(fx, "a", "digits", "cmp-digits", false);
     expect_code(&out, 1);
     let err = stderr(&out);
     for part in [
@@ -234,16 +218,7 @@ fn a_different_task_is_refused_unless_forced(fx: &Fixture, a: &Value) {
     assert!(!fx.path("cmp-digits").exists(), "a refused comparison writes nothing");
 
     // Forced: compared, the differences listed first, and the gate still gates.
-    let out = fx.run(&[
-        "compare",
-        "a",
-        "digits",
-        "--force",
-        "--fail-on-regression",
-        "10",
-        "--out",
-        "cmp-digits",
-    ]);
+    let out = gate(fx, "a", "digits", "cmp-digits", true);
     expect_code(&out, 4);
     assert!(stderr(&out).contains("comparing anyway (--force): A and B differ in 3 setting(s)"));
     let md = std::fs::read_to_string(fx.path("cmp-digits/compare.md")).unwrap();
@@ -297,16 +272,7 @@ fn a_text_suite_against_mnist1d_is_refused_and_shares_no_cell(fx: &Fixture, a: &
         "{err}"
     );
 
-    let out = fx.run(&[
-        "compare",
-        "text",
-        "a",
-        "--force",
-        "--fail-on-regression",
-        "10",
-        "--out",
-        "cmp-text",
-    ]);
+    let out = gate(fx, "text", "a", "cmp-text", true);
     expect_code(&out, 4);
     let md = stdout(&out);
     assert!(!md.contains("No figure worsened"), "{md}");
@@ -335,4 +301,13 @@ fn no_shared_cell_fails_the_gate(fx: &Fixture, a: &Value) {
     let out = fx.run(&["compare", "a", "shifted"]);
     expect_code(&out, 0);
     assert!(stdout(&out).contains("A and B share no cell"));
+}
+
+/// `compare A B --fail-on-regression 10 --out OUT`, with `--force` when asked.
+fn gate(fx: &Fixture, a: &str, b: &str, out: &str, force: bool) -> std::process::Output {
+    let mut args = vec!["compare", a, b, "--fail-on-regression", "10", "--out", out];
+    if force {
+        args.push("--force");
+    }
+    fx.run(&args)
 }
