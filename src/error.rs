@@ -98,6 +98,8 @@ pub enum Error {
     Interrupted {
         /// The signal's name, e.g. `SIGINT`.
         signal: &'static str,
+        /// The exit code that reports it: 128 + the signal number.
+        exit_code: u8,
     },
 
     /// A chart or page could not be rendered.

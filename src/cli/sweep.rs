@@ -70,9 +70,9 @@ pub(super) fn run(args: RunArgs) -> Result<ExitCode> {
             );
             Ok(ExitCode::from(signal.exit_code()))
         }
-        Err(reuse_bench::Error::Interrupted { signal }) => {
+        Err(reuse_bench::Error::Interrupted { signal, exit_code }) => {
             eprintln!("interrupted by {signal} before the first run: nothing was written");
-            Ok(ExitCode::from(if signal == "SIGTERM" { 143 } else { 130 }))
+            Ok(ExitCode::from(exit_code))
         }
         Err(e) => Err(e).with_context(|| format!("suite '{}' did not finish", opts.suite.name)),
     }

@@ -29,8 +29,6 @@ pub struct SweepManifest {
     pub shard: Option<Shard>,
     /// Run ids this folder is meant to hold, in the order they run.
     pub planned: Vec<String>,
-    /// Runs in the whole suite (all shards).
-    pub suite_runs: usize,
     /// The pretrained model the reuse strategies start from.
     pub pretrained: Option<Pretrained>,
 }

@@ -2,8 +2,8 @@
 //! starts, samples and reads one ([`spawn`]), what the worker does inside
 //! ([`worker`]), and the pretrained backbone obtained through one
 //! ([`pretrain`]). Running each job in a fresh process is what makes its peak
-//! memory its own. The sweep that uses all of this sits above, in
-//! [`crate::sweep`].
+//! memory its own. The sweep that uses all of this sits in the layer above
+//! (`sweep/`), which this module never names.
 
 pub mod job;
 pub mod pretrain;

@@ -62,7 +62,10 @@ pub fn ensure(
     };
     let result = worker.execute(&job, stop)?;
     if result.stopped {
-        return Err(Error::Interrupted { signal: "a signal" });
+        return Err(Error::Interrupted {
+            signal: "a signal",
+            exit_code: 130,
+        });
     }
     match result.output {
         Ok(JobOutput::Pretrain { card }) => {

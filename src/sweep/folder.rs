@@ -45,7 +45,6 @@ pub(super) fn start(opts: &SweepOptions, pretrained: Option<Pretrained>) -> Resu
         },
         shard: opts.shard,
         planned: planned.iter().map(RunSpec::run_id).collect(),
-        suite_runs: matrix.len(),
         pretrained,
     };
     opts.out.prepare()?;

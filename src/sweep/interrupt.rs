@@ -72,8 +72,10 @@ impl Interrupt {
 
     /// The error for a stop before anything was written.
     pub fn error(&self) -> Error {
+        let signal = self.signal().unwrap_or(StopSignal::Int);
         Error::Interrupted {
-            signal: self.signal().map_or("a signal", StopSignal::name),
+            signal: signal.name(),
+            exit_code: signal.exit_code(),
         }
     }
 }

@@ -166,8 +166,8 @@ fn finish(
     report::write_reports(&opts.out, &results, Files::All).map_err(|e| Error::Results {
         path: opts.out.path.clone(),
         message: format!(
-            "every run finished and is saved in runs.jsonl, but writing the report failed ({e}); fix the cause and \
-             re-render with `reuse-bench report {}`",
+            "every run that finished is saved in runs.jsonl, but writing the report failed ({e}); fix the cause \
+             and re-render with `reuse-bench report {}`",
             opts.out.path.display()
         ),
     })?;

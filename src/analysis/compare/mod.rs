@@ -1,5 +1,5 @@
 //! Comparing two result sets cell by cell, for reviews and CI gates, as data
-//! (`compare.json`; the words are in [`crate::report::compare`]).
+//! (`compare.json`; the words are made in the report layer above).
 //!
 //! A comparison is only honest when the two sets measured the same thing and
 //! when it shows what did not get measured: so it carries the differences in

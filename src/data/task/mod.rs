@@ -169,14 +169,6 @@ impl TaskSpec {
         Ok(())
     }
 
-    /// The names of the target classes, for reports: a text task's labels, else the class numbers.
-    pub fn class_names(&self) -> Vec<String> {
-        match self.kind {
-            TaskKind::Text => self.classes.clone(),
-            _ => self.target_classes.iter().map(|c| c.to_string()).collect(),
-        }
-    }
-
     /// How this kind of task gets more examples per class, for error messages.
     fn more_data_hint(&self) -> &'static str {
         match self.kind {
