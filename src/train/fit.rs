@@ -5,8 +5,9 @@ use crate::measure::stopwatch::Stopwatch;
 use crate::model::{Freeze, Mode};
 use crate::rng::{self, Purpose};
 use crate::Result;
+use super::adamw::FusedAdamW;
 use candle_core::{DType, Tensor};
-use candle_nn::{AdamW, Optimizer, ParamsAdamW};
+use candle_nn::ParamsAdamW;
 use rand::seq::SliceRandom;
 use serde::{Deserialize, Serialize};
 
@@ -102,14 +103,7 @@ pub fn fit(
 ) -> Result<FitOutcome> {
     let n = train.0.dim(0)?;
     let mut batches = BatchOrder::new(n, cfg.batch_size, cfg.seed);
-    let mut opt = AdamW::new(
-        model.trainable.clone(),
-        ParamsAdamW {
-            lr: cfg.learning_rate,
-            weight_decay: cfg.weight_decay,
-            ..Default::default()
-        },
-    )?;
+    let mut opt = optimizer(model, cfg)?;
     let mut best_val = accuracy(model, val)?;
     let mut best_epoch = 0;
     let mut best_weights = snapshot(model)?;
@@ -168,6 +162,25 @@ pub fn fit(
     Ok(out)
 }
 
+/// The optimiser every run trains with: AdamW over the model's trainable weights.
+pub fn optimizer(model: &PreparedModel, cfg: &FitConfig) -> Result<FusedAdamW> {
+    Ok(FusedAdamW::new(
+        model.trainable.clone(),
+        ParamsAdamW {
+            lr: cfg.learning_rate,
+            weight_decay: cfg.weight_decay,
+            ..Default::default()
+        },
+    )?)
+}
+
+/// The loss of the mini-batch `x`, `y` (the model in training mode), before
+/// any update; the caller decides whether to step.
+pub fn batch_loss(model: &PreparedModel, x: &Tensor, y: &Tensor) -> Result<Tensor> {
+    let logits = model.network.forward(x, model.freeze, Mode::Train)?;
+    Ok(candle_nn::loss::cross_entropy(&logits, y)?)
+}
+
 /// The order mini-batches are drawn in: pass by pass over the training set,
 /// each pass a fresh shuffle from the run's batch stream.
 struct BatchOrder {
@@ -204,7 +217,7 @@ impl BatchOrder {
 /// What one optimiser step needs.
 struct Step<'a> {
     model: &'a PreparedModel,
-    opt: &'a mut AdamW,
+    opt: &'a mut FusedAdamW,
     train: (&'a Tensor, &'a Tensor),
     /// The first batch's loss, the scale an exploding loss is measured against.
     first_loss: &'a mut Option<f32>,
@@ -226,11 +239,7 @@ impl Step<'_> {
         for _ in 0..steps {
             let chunk = batches.next_batch();
             let idx = Tensor::from_slice(chunk, chunk.len(), x.device())?;
-            let logits = self
-                .model
-                .network
-                .forward(&x.index_select(&idx, 0)?, self.model.freeze, Mode::Train)?;
-            let loss = candle_nn::loss::cross_entropy(&logits, &y.index_select(&idx, 0)?)?;
+            let loss = batch_loss(self.model, &x.index_select(&idx, 0)?, &y.index_select(&idx, 0)?)?;
             let value = loss.to_scalar::<f32>()?;
             out.steps += 1;
             let limit = EXPLODING_FACTOR * self.first_loss.get_or_insert(value).max(1.0);

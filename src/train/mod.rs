@@ -3,8 +3,10 @@
 //! The suite's `[train]` and `[pretrain]` sections are owned here ([`spec`]),
 //! as is the run matrix they span ([`matrix`]). [`session`] runs the phases
 //! every run shares (build, train, test once); [`probe_cache`] lets a probe on
-//! a large frozen backbone train its head on features computed once.
+//! a large frozen backbone train its head on features computed once;
+//! [`adamw`] is the optimiser, one in-place pass per parameter.
 
+pub mod adamw;
 pub mod fit;
 pub mod matrix;
 pub mod probe_cache;
@@ -12,7 +14,8 @@ pub mod session;
 pub mod spec;
 pub mod strategy;
 
-pub use fit::{accuracy, fit, CurvePoint, FitConfig, FitOutcome, StopReason};
+pub use adamw::FusedAdamW;
+pub use fit::{accuracy, batch_loss, fit, optimizer, CurvePoint, FitConfig, FitOutcome, StopReason};
 pub use matrix::{run_matrix, RunSpec, Shard};
 pub use spec::{LearningRates, PretrainSpec, TrainSpec};
 pub use strategy::{prepare, ModelPlan, PreparedModel, Start, Strategy};

@@ -1,0 +1,244 @@
+//! AdamW as one pass over each parameter, in place.
+//!
+//! Why not candle's `AdamW`: it builds each update from ten tensor
+//! operations, allocating a fresh tensor for every intermediate and copying
+//! the results back into the parameter and both moments; on the 22.7M
+//! parameters of all-MiniLM-L6-v2 that was measured at ~40 ns per parameter
+//! per step, about half of a fine-tuning step. Here the moments of every
+//! parameter live in two contiguous buffers owned by the optimiser, and one
+//! loop reads the gradient and writes the parameter and its moments once,
+//! split across threads.
+//!
+//! The arithmetic is candle's, operation for operation and in the same f32
+//! rounding order (each `tensor * scalar` is candle's affine `x * a + 0`), so
+//! a run trains to the same bits as it did with candle's optimiser: the
+//! built-in suites' accuracies did not move when this replaced it.
+
+use candle_core::backprop::GradStore;
+use candle_core::{CpuStorage, InplaceOp2, Layout, Var};
+use candle_nn::{Optimizer, ParamsAdamW};
+use rayon::prelude::*;
+use std::cell::RefCell;
+
+/// Elements per unit of parallel work: large enough that splitting costs
+/// nothing, small enough that two threads share a 1M-element tensor.
+const CHUNK: usize = 1 << 14;
+
+/// AdamW with decoupled weight decay over a fixed list of parameters.
+pub struct FusedAdamW {
+    params: ParamsAdamW,
+    vars: Vec<Var>,
+    /// First and second moments of every var, one after another in `vars` order.
+    first: Vec<f32>,
+    second: Vec<f32>,
+    step_t: i32,
+    /// Where the parameters are not f32 tensors in main memory (CUDA, f16),
+    /// candle's optimiser does the work.
+    fallback: Option<candle_nn::AdamW>,
+}
+
+/// The scalars of one step, rounded to f32 exactly where candle rounds them.
+#[derive(Clone, Copy)]
+struct Coefficients {
+    beta1: f32,
+    one_minus_beta1: f32,
+    beta2: f32,
+    one_minus_beta2: f32,
+    scale_m: f32,
+    scale_v: f32,
+    decay: f32,
+    lr: f32,
+    eps: f32,
+}
+
+impl Coefficients {
+    fn new(p: &ParamsAdamW, step_t: i32) -> Self {
+        Coefficients {
+            beta1: p.beta1 as f32,
+            one_minus_beta1: (1.0 - p.beta1) as f32,
+            beta2: p.beta2 as f32,
+            one_minus_beta2: (1.0 - p.beta2) as f32,
+            scale_m: (1.0 / (1.0 - p.beta1.powi(step_t))) as f32,
+            scale_v: (1.0 / (1.0 - p.beta2.powi(step_t))) as f32,
+            decay: (1.0 - p.lr * p.weight_decay) as f32,
+            lr: p.lr as f32,
+            eps: p.eps as f32,
+        }
+    }
+
+    /// One element's update; `+ 0.0` mirrors candle's affine so even the sign
+    /// of a zero matches.
+    #[inline(always)]
+    fn update(&self, theta: &mut f32, g: f32, m: &mut f32, v: &mut f32) {
+        let next_m = (*m * self.beta1 + 0.0) + (g * self.one_minus_beta1 + 0.0);
+        let next_v = (*v * self.beta2 + 0.0) + ((g * g) * self.one_minus_beta2 + 0.0);
+        let m_hat = next_m * self.scale_m + 0.0;
+        let v_hat = next_v * self.scale_v + 0.0;
+        let decayed = *theta * self.decay + 0.0;
+        let adjusted = m_hat / (v_hat.sqrt() * 1.0 + self.eps);
+        *theta = decayed - (adjusted * self.lr + 0.0);
+        *m = next_m;
+        *v = next_v;
+    }
+}
+
+/// The in-place kernel: the parameter is the destination, the gradient the
+/// one source; the moments are the optimiser's slices for this parameter.
+struct Kernel<'a> {
+    c: Coefficients,
+    moments: RefCell<(&'a mut [f32], &'a mut [f32])>,
+}
+
+impl InplaceOp2 for Kernel<'_> {
+    fn name(&self) -> &'static str {
+        "fused-adamw"
+    }
+
+    fn cpu_fwd(&self, dst: &mut CpuStorage, dst_l: &Layout, g: &CpuStorage, g_l: &Layout) -> candle_core::Result<()> {
+        let (CpuStorage::F32(theta), CpuStorage::F32(g)) = (dst, g) else {
+            candle_core::bail!("fused-adamw: f32 parameters and gradients only");
+        };
+        let (Some((t0, t1)), Some((g0, g1))) = (dst_l.contiguous_offsets(), g_l.contiguous_offsets()) else {
+            candle_core::bail!("fused-adamw: parameter and gradient must be contiguous");
+        };
+        let (theta, g) = (&mut theta[t0..t1], &g[g0..g1]);
+        let mut moments = self.moments.borrow_mut();
+        let (m, v) = &mut *moments;
+        if theta.len() != g.len() || theta.len() != m.len() {
+            candle_core::bail!("fused-adamw: parameter of {} values, gradient of {}", theta.len(), g.len());
+        }
+        let c = self.c;
+        theta
+            .par_chunks_mut(CHUNK)
+            .zip(g.par_chunks(CHUNK))
+            .zip(m.par_chunks_mut(CHUNK).zip(v.par_chunks_mut(CHUNK)))
+            .for_each(|((theta, g), (m, v))| {
+                for i in 0..theta.len() {
+                    c.update(&mut theta[i], g[i], &mut m[i], &mut v[i]);
+                }
+            });
+        Ok(())
+    }
+}
+
+impl FusedAdamW {
+    /// An optimiser over `vars` (their moments start at zero).
+    pub fn new(vars: Vec<Var>, params: ParamsAdamW) -> candle_core::Result<Self> {
+        let on_cpu_f32 = vars
+            .iter()
+            .all(|v| v.device().is_cpu() && v.dtype() == candle_core::DType::F32);
+        let fallback = if on_cpu_f32 {
+            None
+        } else {
+            Some(candle_nn::AdamW::new(vars.clone(), params.clone())?)
+        };
+        let buffer = if fallback.is_some() {
+            0
+        } else {
+            vars.iter().map(|v| v.elem_count()).sum()
+        };
+        Ok(FusedAdamW {
+            params,
+            vars,
+            first: vec![0.0; buffer],
+            second: vec![0.0; buffer],
+            step_t: 0,
+            fallback,
+        })
+    }
+
+    /// Updates every parameter that has a gradient in `grads`.
+    pub fn step(&mut self, grads: &GradStore) -> candle_core::Result<()> {
+        if let Some(f) = &mut self.fallback {
+            return f.step(grads);
+        }
+        self.step_t += 1;
+        let c = Coefficients::new(&self.params, self.step_t);
+        let mut first: &mut [f32] = &mut self.first;
+        let mut second: &mut [f32] = &mut self.second;
+        for var in &self.vars {
+            let n = var.elem_count();
+            let (m, rest_m) = std::mem::take(&mut first).split_at_mut(n);
+            let (v, rest_v) = std::mem::take(&mut second).split_at_mut(n);
+            first = rest_m;
+            second = rest_v;
+            if let Some(g) = grads.get(var.as_tensor()) {
+                let kernel = Kernel {
+                    c,
+                    moments: RefCell::new((m, v)),
+                };
+                var.as_tensor().inplace_op2(g, &kernel)?;
+            }
+        }
+        Ok(())
+    }
+
+    /// Computes the gradients of `loss` and takes one step.
+    pub fn backward_step(&mut self, loss: &candle_core::Tensor) -> candle_core::Result<()> {
+        let grads = loss.backward()?;
+        self.step(&grads)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use candle_core::{Device, Tensor};
+    use candle_nn::AdamW;
+
+    fn vars(seed: u32) -> Vec<Var> {
+        let dev = Device::Cpu;
+        let values = |n: usize, k: u32| -> Vec<f32> {
+            (0..n)
+                .map(|i| (((i as u32).wrapping_mul(2_654_435_761) ^ (seed + k)) % 1000) as f32 / 500.0 - 1.0)
+                .collect()
+        };
+        vec![
+            Var::from_tensor(&Tensor::from_vec(values(40_000, 1), (200, 200), &dev).unwrap()).unwrap(),
+            Var::from_tensor(&Tensor::from_vec(values(7, 2), 7, &dev).unwrap()).unwrap(),
+            Var::from_tensor(&Tensor::from_vec(values(3, 3), 3, &dev).unwrap()).unwrap(),
+        ]
+    }
+
+    /// A loss whose gradient differs per element and changes as weights move.
+    fn loss(vars: &[Var]) -> Tensor {
+        let parts: Vec<Tensor> = vars
+            .iter()
+            .map(|v| {
+                let t = v.as_tensor().flatten_all().unwrap();
+                (t.sqr().unwrap() * 0.5).unwrap().sum_all().unwrap() + t.sin().unwrap().sum_all().unwrap()
+            })
+            .map(|r| r.unwrap())
+            .collect();
+        Tensor::stack(&parts[..2], 0).unwrap().sum_all().unwrap() // the third var gets no gradient
+    }
+
+    fn flat(vars: &[Var]) -> Vec<u32> {
+        vars.iter()
+            .flat_map(|v| v.as_tensor().flatten_all().unwrap().to_vec1::<f32>().unwrap())
+            .map(f32::to_bits)
+            .collect()
+    }
+
+    /// The fused optimiser reproduces candle's to the bit over several steps,
+    /// and leaves alone a parameter without a gradient.
+    #[test]
+    fn matches_candles_adamw_bit_for_bit() {
+        let params = ParamsAdamW {
+            lr: 3e-3,
+            weight_decay: 0.01,
+            ..Default::default()
+        };
+        let (a, b) = (vars(7), vars(7));
+        let untouched = flat(&a[2..]);
+        let mut reference = AdamW::new(a.clone(), params.clone()).unwrap();
+        let mut fused = FusedAdamW::new(b.clone(), params).unwrap();
+        for _ in 0..5 {
+            reference.backward_step(&loss(&a)).unwrap();
+            fused.backward_step(&loss(&b)).unwrap();
+        }
+        assert_eq!(flat(&a), flat(&b));
+        assert_eq!(flat(&b[2..]), untouched);
+        assert_ne!(flat(&b[..1]), flat(&vars(7)[..1]), "the weights moved");
+    }
+}
