@@ -14,6 +14,7 @@ pub mod given;
 pub mod hub;
 pub mod init;
 pub mod mlp;
+pub mod ops;
 pub mod weights;
 
 use candle_core::{Module, Tensor};

@@ -1,0 +1,105 @@
+//! GELU with the exact (erf) form BERT uses: `y = x * Phi(x)`, with
+//! `Phi(x) = (1 + erf(x / sqrt 2)) / 2`. Backward: `dy * (Phi(x) + x * phi(x))`,
+//! `phi` the standard normal density.
+
+use super::fast_math::{erf, exp};
+use super::values;
+use candle_core::{bail, CpuStorage, CustomOp1, CustomOp2, Layout, Shape, Tensor};
+use rayon::prelude::*;
+
+/// Values per unit of parallel work.
+const BLOCK: usize = 1 << 13;
+
+/// GELU of every value of `x`.
+pub fn gelu_erf(x: &Tensor) -> candle_core::Result<Tensor> {
+    if !x.device().is_cpu() {
+        return x.gelu_erf();
+    }
+    x.contiguous()?.apply_op1(Gelu)
+}
+
+/// The standard normal distribution function.
+#[inline(always)]
+fn cdf(x: f32) -> f32 {
+    0.5 * (1.0 + erf(x * std::f32::consts::FRAC_1_SQRT_2))
+}
+
+struct Gelu;
+
+impl CustomOp1 for Gelu {
+    fn name(&self) -> &'static str {
+        "gelu-erf"
+    }
+
+    fn cpu_fwd(&self, storage: &CpuStorage, layout: &Layout) -> candle_core::Result<(CpuStorage, Shape)> {
+        let x = values(storage, layout, self.name())?;
+        let mut y = vec![0f32; x.len()];
+        y.par_chunks_mut(BLOCK).zip(x.par_chunks(BLOCK)).for_each(|(y, x)| {
+            for (y, &x) in y.iter_mut().zip(x) {
+                *y = x * cdf(x);
+            }
+        });
+        Ok((CpuStorage::F32(y), layout.shape().clone()))
+    }
+
+    fn bwd(&self, x: &Tensor, _y: &Tensor, dy: &Tensor) -> candle_core::Result<Option<Tensor>> {
+        Ok(Some(x.apply_op2_no_bwd(&dy.contiguous()?, &GeluBackward)?))
+    }
+}
+
+struct GeluBackward;
+
+impl CustomOp2 for GeluBackward {
+    fn name(&self) -> &'static str {
+        "gelu-erf-backward"
+    }
+
+    fn cpu_fwd(
+        &self,
+        xs: &CpuStorage,
+        xl: &Layout,
+        dys: &CpuStorage,
+        dyl: &Layout,
+    ) -> candle_core::Result<(CpuStorage, Shape)> {
+        let (x, dy) = (values(xs, xl, self.name())?, values(dys, dyl, self.name())?);
+        if x.len() != dy.len() {
+            bail!("gelu-erf-backward: gradient of {} values for {} inputs", dy.len(), x.len())
+        }
+        // 1 / sqrt(2 pi)
+        const INV_SQRT_TAU: f32 = 0.398_942_3;
+        let mut dx = vec![0f32; x.len()];
+        dx.par_chunks_mut(BLOCK)
+            .zip(x.par_chunks(BLOCK).zip(dy.par_chunks(BLOCK)))
+            .for_each(|(dx, (x, dy))| {
+                for ((dx, &x), &g) in dx.iter_mut().zip(x).zip(dy) {
+                    *dx = g * (cdf(x) + x * INV_SQRT_TAU * exp(-0.5 * x * x));
+                }
+            });
+        Ok((CpuStorage::F32(dx), xl.shape().clone()))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::gradcheck::{self, values};
+    use super::*;
+    use candle_core::Device;
+
+    #[test]
+    fn matches_candles_exact_gelu() {
+        let x = Tensor::from_vec(values(20_000, 1), 20_000, &Device::Cpu).unwrap();
+        let x = (x * 3.0).unwrap();
+        let diff = (gelu_erf(&x).unwrap() - x.gelu_erf().unwrap())
+            .unwrap()
+            .abs()
+            .unwrap()
+            .max_all()
+            .unwrap();
+        assert!(diff.to_scalar::<f32>().unwrap() < 1e-6);
+    }
+
+    #[test]
+    fn gradients_match_finite_differences() {
+        gradcheck::check(&[values(300, 3)], &[&[300]], |t| gelu_erf(&t[0]).unwrap(), 2e-2);
+    }
+}

@@ -1,0 +1,215 @@
+//! LayerNorm over the last dimension: `y = (x - mean) / sqrt(var + eps) * gamma + beta`.
+//!
+//! Backward, per row, with `xhat = (x - mean) * rstd` and `g = dy * gamma`:
+//! `dx = rstd * (g - mean(g) - xhat * mean(g * xhat))`, `dgamma = sum over rows of dy * xhat`,
+//! `dbeta = sum over rows of dy`. One kernel computes all three; the mean and
+//! `rstd` are recomputed from `x` (cheaper than keeping them).
+
+use super::{last_dim, values, ROWS_PER_BLOCK};
+use candle_core::{bail, CpuStorage, CustomOp3, Layout, Shape, Tensor};
+use rayon::prelude::*;
+
+/// Normalises the last dimension of `x` and applies the affine `gamma`, `beta`.
+pub fn layer_norm(x: &Tensor, gamma: &Tensor, beta: &Tensor, eps: f32) -> candle_core::Result<Tensor> {
+    if !x.device().is_cpu() {
+        return candle_nn::ops::layer_norm_slow(x, gamma, beta, eps);
+    }
+    x.contiguous()?
+        .apply_op3(&gamma.contiguous()?, &beta.contiguous()?, LayerNorm { eps })
+}
+
+/// Mean and reciprocal standard deviation of one row.
+#[inline]
+fn moments(row: &[f32], eps: f32) -> (f32, f32) {
+    let d = row.len() as f32;
+    let mean = row.iter().sum::<f32>() / d;
+    let var = row.iter().map(|v| (v - mean) * (v - mean)).sum::<f32>() / d;
+    (mean, 1.0 / (var + eps).sqrt())
+}
+
+struct LayerNorm {
+    eps: f32,
+}
+
+/// The inputs of both passes, checked: `x` rows of width `d` = `gamma.len()`.
+fn check<'a>(
+    x: (&'a CpuStorage, &Layout),
+    gamma: (&'a CpuStorage, &Layout),
+    op: &str,
+) -> candle_core::Result<(&'a [f32], &'a [f32], usize)> {
+    let d = last_dim(x.1, op)?;
+    let (xv, gv) = (values(x.0, x.1, op)?, values(gamma.0, gamma.1, op)?);
+    if gv.len() != d {
+        bail!("{op}: {} scale values for rows of {d}", gv.len())
+    }
+    Ok((xv, gv, d))
+}
+
+impl CustomOp3 for LayerNorm {
+    fn name(&self) -> &'static str {
+        "layer-norm"
+    }
+
+    fn cpu_fwd(
+        &self,
+        xs: &CpuStorage,
+        xl: &Layout,
+        gs: &CpuStorage,
+        gl: &Layout,
+        bs: &CpuStorage,
+        bl: &Layout,
+    ) -> candle_core::Result<(CpuStorage, Shape)> {
+        let (x, gamma, d) = check((xs, xl), (gs, gl), self.name())?;
+        let beta = values(bs, bl, self.name())?;
+        if beta.len() != d {
+            bail!("layer-norm: {} shift values for rows of {d}", beta.len())
+        }
+        let mut y = vec![0f32; x.len()];
+        y.par_chunks_mut(d * ROWS_PER_BLOCK)
+            .zip(x.par_chunks(d * ROWS_PER_BLOCK))
+            .for_each(|(y, x)| {
+                for (y, x) in y.chunks_mut(d).zip(x.chunks(d)) {
+                    let (mean, rstd) = moments(x, self.eps);
+                    for i in 0..d {
+                        y[i] = (x[i] - mean) * rstd * gamma[i] + beta[i];
+                    }
+                }
+            });
+        Ok((CpuStorage::F32(y), xl.shape().clone()))
+    }
+
+    fn bwd(
+        &self,
+        x: &Tensor,
+        gamma: &Tensor,
+        _beta: &Tensor,
+        _y: &Tensor,
+        dy: &Tensor,
+    ) -> candle_core::Result<(Option<Tensor>, Option<Tensor>, Option<Tensor>)> {
+        // One buffer: dx, then dgamma, then dbeta.
+        let packed = x.apply_op3_no_bwd(gamma, &dy.contiguous()?, &LayerNormBackward { eps: self.eps })?;
+        let (n, d) = (x.elem_count(), gamma.elem_count());
+        Ok((
+            Some(packed.narrow(0, 0, n)?.reshape(x.shape())?),
+            Some(packed.narrow(0, n, d)?.reshape(gamma.shape())?),
+            Some(packed.narrow(0, n + d, d)?.reshape(gamma.shape())?),
+        ))
+    }
+}
+
+struct LayerNormBackward {
+    eps: f32,
+}
+
+impl CustomOp3 for LayerNormBackward {
+    fn name(&self) -> &'static str {
+        "layer-norm-backward"
+    }
+
+    fn cpu_fwd(
+        &self,
+        xs: &CpuStorage,
+        xl: &Layout,
+        gs: &CpuStorage,
+        gl: &Layout,
+        dys: &CpuStorage,
+        dyl: &Layout,
+    ) -> candle_core::Result<(CpuStorage, Shape)> {
+        let (x, gamma, d) = check((xs, xl), (gs, gl), self.name())?;
+        let dy = values(dys, dyl, self.name())?;
+        if dy.len() != x.len() {
+            bail!("layer-norm-backward: gradient of {} values for {} inputs", dy.len(), x.len())
+        }
+        let n = x.len();
+        let mut out = vec![0f32; n + 2 * d];
+        let (dx, params) = out.split_at_mut(n);
+        let partials: Vec<Vec<f32>> = dx
+            .par_chunks_mut(d * ROWS_PER_BLOCK)
+            .zip(x.par_chunks(d * ROWS_PER_BLOCK))
+            .zip(dy.par_chunks(d * ROWS_PER_BLOCK))
+            .map(|((dx, x), dy)| {
+                // dgamma then dbeta of this block's rows
+                let mut sums = vec![0f32; 2 * d];
+                let mut xhat = vec![0f32; d];
+                for ((dx, x), dy) in dx.chunks_mut(d).zip(x.chunks(d)).zip(dy.chunks(d)) {
+                    let (mean, rstd) = moments(x, self.eps);
+                    let (mut mean_g, mut mean_gx) = (0f32, 0f32);
+                    for i in 0..d {
+                        xhat[i] = (x[i] - mean) * rstd;
+                        let g = dy[i] * gamma[i];
+                        mean_g += g;
+                        mean_gx += g * xhat[i];
+                        sums[i] += dy[i] * xhat[i];
+                        sums[d + i] += dy[i];
+                    }
+                    mean_g /= d as f32;
+                    mean_gx /= d as f32;
+                    for i in 0..d {
+                        dx[i] = rstd * (dy[i] * gamma[i] - mean_g - xhat[i] * mean_gx);
+                    }
+                }
+                sums
+            })
+            .collect();
+        for block in &partials {
+            for (p, s) in params.iter_mut().zip(block) {
+                *p += s;
+            }
+        }
+        Ok((CpuStorage::F32(out), Shape::from(n + 2 * d)))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::gradcheck::{self, values};
+    use super::*;
+    use candle_core::Device;
+
+    #[test]
+    fn matches_the_composed_layer_norm() {
+        let dev = Device::Cpu;
+        let x = Tensor::from_vec(values(5 * 7 * 24, 1), (5, 7, 24), &dev).unwrap();
+        let g = Tensor::from_vec(values(24, 2), 24, &dev).unwrap();
+        let b = Tensor::from_vec(values(24, 3), 24, &dev).unwrap();
+        let fused = layer_norm(&x, &g, &b, 1e-5).unwrap();
+        let composed = candle_nn::ops::layer_norm_slow(&x, &g, &b, 1e-5).unwrap();
+        let diff = (fused - composed).unwrap().abs().unwrap().max_all().unwrap();
+        assert!(diff.to_scalar::<f32>().unwrap() < 1e-5);
+    }
+
+    #[test]
+    fn gradients_match_finite_differences() {
+        // 37 rows: more than two blocks, the last one partial.
+        let (rows, d) = (37, 6);
+        gradcheck::check(
+            &[values(rows * d, 4), values(d, 5), values(d, 6)],
+            &[&[rows, d], &[d], &[d]],
+            |t| layer_norm(&t[0], &t[1], &t[2], 1e-5).unwrap(),
+            2e-2,
+        );
+    }
+
+    #[test]
+    fn gradients_match_the_composed_version() {
+        let dev = Device::Cpu;
+        let (rows, d) = (40, 32);
+        let make = |v: Vec<f32>, s: &[usize]| candle_core::Var::from_tensor(&Tensor::from_vec(v, s, &dev).unwrap()).unwrap();
+        let (x, g, b) = (make(values(rows * d, 7), &[rows, d]), make(values(d, 8), &[d]), make(values(d, 9), &[d]));
+        let w = Tensor::from_vec(values(rows * d, 10), (rows, d), &dev).unwrap();
+        let grads = |y: Tensor| (y * &w).unwrap().sum_all().unwrap().backward().unwrap();
+        let fused = grads(layer_norm(&x, &g, &b, 1e-5).unwrap());
+        let composed = grads(candle_nn::ops::layer_norm_slow(&x, &g, &b, 1e-5).unwrap());
+        for var in [&x, &g, &b] {
+            let diff = (fused.get(var).unwrap() - composed.get(var).unwrap())
+                .unwrap()
+                .abs()
+                .unwrap()
+                .max_all()
+                .unwrap()
+                .to_scalar::<f32>()
+                .unwrap();
+            assert!(diff < 1e-4, "difference {diff}");
+        }
+    }
+}
