@@ -3,10 +3,9 @@
 //!
 //! Why not candle-transformers' BERT: its LayerNorm is candle's fused kernel,
 //! which has no backward pass, so "fine-tuning" it silently trains only the
-//! head, and its dropout is a no-op. Here LayerNorm is
-//! `candle_nn::ops::layer_norm_slow` (ordinary, differentiable ops), softmax
-//! is the differentiable `candle_nn::ops::softmax`, and dropout is real and
-//! seeded ([`super::dropout`]). Parameter names follow Hugging Face's
+//! head, and its dropout is a no-op. Here LayerNorm, softmax and GELU are the
+//! project's fused kernels with analytic backward passes ([`super::ops`]),
+//! and dropout is real and seeded ([`super::dropout`]). Parameter names follow Hugging Face's
 //! (`embeddings.word_embeddings.weight`, `encoder.layer.0.attention.self.query.weight`,
 //! ...), so a checkpoint's tensors load by name under the `backbone.` prefix.
 //!
@@ -16,15 +15,17 @@
 //! and of the mean.
 
 mod config;
+mod dense;
 
 pub use config::BertConfig;
 
 use super::dropout::Dropout;
-use super::Backbone;
-use candle_core::{DType, Module, Tensor, D};
-use candle_nn::{Embedding, Linear, VarBuilder};
+use super::{ops, Backbone};
+use candle_core::{DType, Module, Tensor};
+use candle_nn::{Embedding, VarBuilder};
+use dense::Dense;
 
-/// LayerNorm from differentiable operations.
+/// LayerNorm over the hidden dimension.
 struct LayerNorm {
     weight: Tensor,
     bias: Tensor,
@@ -41,19 +42,19 @@ impl LayerNorm {
     }
 
     fn forward(&self, x: &Tensor) -> candle_core::Result<Tensor> {
-        candle_nn::ops::layer_norm_slow(x, &self.weight, &self.bias, self.eps)
+        ops::layer_norm(x, &self.weight, &self.bias, self.eps)
     }
 }
 
 /// One transformer layer.
 struct Layer {
-    query: Linear,
-    key: Linear,
-    value: Linear,
-    attention_out: Linear,
+    query: Dense,
+    key: Dense,
+    value: Dense,
+    attention_out: Dense,
     attention_norm: LayerNorm,
-    intermediate: Linear,
-    output: Linear,
+    intermediate: Dense,
+    output: Dense,
     output_norm: LayerNorm,
     attention_dropout: Dropout,
     hidden_dropout: Dropout,
@@ -66,13 +67,13 @@ impl Layer {
         let h = c.hidden_size;
         let attn = vb.pp("attention");
         Ok(Layer {
-            query: candle_nn::linear(h, h, attn.pp("self").pp("query"))?,
-            key: candle_nn::linear(h, h, attn.pp("self").pp("key"))?,
-            value: candle_nn::linear(h, h, attn.pp("self").pp("value"))?,
-            attention_out: candle_nn::linear(h, h, attn.pp("output").pp("dense"))?,
+            query: Dense::new(h, h, attn.pp("self").pp("query"))?,
+            key: Dense::new(h, h, attn.pp("self").pp("key"))?,
+            value: Dense::new(h, h, attn.pp("self").pp("value"))?,
+            attention_out: Dense::new(h, h, attn.pp("output").pp("dense"))?,
             attention_norm: LayerNorm::new(h, c.layer_norm_eps, attn.pp("output").pp("LayerNorm"))?,
-            intermediate: candle_nn::linear(h, c.intermediate_size, vb.pp("intermediate").pp("dense"))?,
-            output: candle_nn::linear(c.intermediate_size, h, vb.pp("output").pp("dense"))?,
+            intermediate: Dense::new(h, c.intermediate_size, vb.pp("intermediate").pp("dense"))?,
+            output: Dense::new(c.intermediate_size, h, vb.pp("output").pp("dense"))?,
             output_norm: LayerNorm::new(h, c.layer_norm_eps, vb.pp("output").pp("LayerNorm"))?,
             attention_dropout: Dropout::new(c.attention_probs_dropout_prob as f32, seed, 2 * index + 1),
             hidden_dropout: Dropout::new(c.hidden_dropout_prob as f32, seed, 2 * index + 2),
@@ -96,13 +97,13 @@ impl Layer {
         let scores = (q.matmul(&k.t()?)? / (self.head_dim as f64).sqrt())?.broadcast_add(mask_bias)?;
         let probs = self
             .attention_dropout
-            .forward(&candle_nn::ops::softmax(&scores, D::Minus1)?, train)?;
+            .forward(&ops::softmax_last_dim(&scores)?, train)?;
         let context = probs.matmul(&v)?.transpose(1, 2)?.reshape((b, t, width))?;
         let attended = self
             .hidden_dropout
             .forward(&self.attention_out.forward(&context)?, train)?;
         let a = self.attention_norm.forward(&(attended + h)?)?;
-        let inner = self.intermediate.forward(&a)?.gelu_erf()?;
+        let inner = ops::gelu_erf(&self.intermediate.forward(&a)?)?;
         let out = self.hidden_dropout.forward(&self.output.forward(&inner)?, train)?;
         self.output_norm.forward(&(out + a)?)
     }
