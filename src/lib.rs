@@ -3,11 +3,12 @@
 //! The crate is laid out as the pipeline it runs, in layers from the bottom
 //! up; a module imports only from layers below it (`tests/layers.rs` checks):
 //!
-//! 1. shared utilities: [`error`], [`fsio`], [`rng`], [`digest`], [`device`];
+//! 1. shared utilities: [`error`], [`fsio`], [`rng`], [`digest`], [`device`], [`allocator`];
 //! 2. [`measure`]: time, CPU, memory and energy read from the OS;
 //! 3. [`data`]: datasets, the task spec and the splits of the protocol;
 //! 4. [`model`]: networks, weights on disk, given models;
 //! 5. [`train`]: the one training loop for every strategy, and its spec;
+//!    [`speed`]: the throughput of the training loop, as `benches/pytorch/` measures PyTorch's;
 //! 6. [`results`]: run records, model cards and the store of a report folder;
 //! 7. [`cost`]: prices, energy and carbon, and the bill of each run;
 //! 8. [`suite`]: composes every stage's spec into one TOML file;
@@ -20,6 +21,7 @@
 //! tests and benches reach the same code.
 #![warn(clippy::too_many_lines)]
 
+pub mod allocator;
 pub mod analysis;
 pub mod cost;
 pub mod data;
@@ -33,6 +35,7 @@ pub mod report;
 pub mod results;
 pub mod rng;
 pub mod runner;
+pub mod speed;
 pub mod suite;
 pub mod sweep;
 pub mod train;

@@ -11,11 +11,12 @@ use std::path::{Path, PathBuf};
 /// earlier entry, never from its own entry's neighbours or later ones. The
 /// README's "Layout" section lists the same order.
 const LAYERS: &[&[&str]] = &[
-    &["error", "fsio", "rng", "digest", "device"],
+    &["error", "fsio", "rng", "digest", "device", "allocator"],
     &["measure"],
     &["data"],
     &["model"],
     &["train"],
+    &["speed"],
     &["results"],
     &["cost"],
     &["suite"],

@@ -2,6 +2,7 @@
 //! and exit codes. Everything measurable lives in the library; the commands
 //! that run, resume, render and merge sweeps are in [`sweep`].
 
+mod bench;
 mod sweep;
 
 use anyhow::Result;
@@ -60,6 +61,8 @@ enum Command {
     Merge(MergeArgs),
     /// List the built-in suites.
     Suites,
+    /// Time one workload (a BERT fine-tuning step, an MNIST-1D epoch...) as benches/pytorch does.
+    Bench(bench::BenchArgs),
     /// Internal: run one job read as JSON from stdin (used by `run`).
     #[command(hide = true)]
     Worker,
@@ -188,12 +191,14 @@ struct PretrainArgs {
 
 /// Parses the command line and runs it.
 pub fn main() -> Result<ExitCode> {
+    reuse_bench::allocator::keep_freed_memory();
     match Cli::parse().command {
         Command::Run(args) => sweep::run(args),
         Command::Pretrain(args) => pretrain(args),
         Command::Report(args) => sweep::report(args),
         Command::Compare(args) => compare(args),
         Command::Merge(args) => sweep::merge(args),
+        Command::Bench(args) => bench::bench(args),
         Command::Suites => {
             for (name, _) in BUILTIN_SUITES {
                 let suite = Suite::resolve(name)?;

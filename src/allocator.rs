@@ -1,0 +1,38 @@
+//! How the process's allocator (mimalloc, the binary's global allocator)
+//! treats freed memory.
+//!
+//! By default mimalloc (v3) hands freed memory back to the OS a second after
+//! it falls empty, and very large blocks as soon as they are freed. A training step allocates and frees the same large buffers every
+//! time (activations, gradients, the 47 MB embedding gradient of MiniLM), so
+//! each step page-faults them in again and the kernel zeroes every page:
+//! measured at 28% of a MiniLM fine-tuning step's CPU time, and the step
+//! 1.4x slower than with freed memory kept. Keeping it does not raise the
+//! peak resident set: the next step reuses the same memory.
+
+/// mimalloc's `mi_option_purge_delay` (the same position in its v2 and v3 option lists).
+const PURGE_DELAY: libmimalloc_sys::mi_option_t = 15;
+
+/// Never return freed memory to the OS for the rest of this process.
+pub fn keep_freed_memory() {
+    // SAFETY: sets one integer option; mimalloc reads options atomically.
+    unsafe { libmimalloc_sys::mi_option_set(PURGE_DELAY, -1) }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The option at that position is the purge delay: mimalloc v3's default
+    /// for it is 1000 ms (options.c), and it takes the value set.
+    #[test]
+    fn the_option_is_the_purge_delay() {
+        // SAFETY: reads and sets integer options.
+        unsafe {
+            if std::env::var_os("MIMALLOC_PURGE_DELAY").is_none() {
+                assert_eq!(libmimalloc_sys::mi_option_get(PURGE_DELAY), 1000);
+            }
+            keep_freed_memory();
+            assert_eq!(libmimalloc_sys::mi_option_get(PURGE_DELAY), -1);
+        }
+    }
+}
