@@ -3,7 +3,7 @@
 //! The crate is laid out as the pipeline it runs, in layers from the bottom
 //! up; a module imports only from layers below it (`tests/layers.rs` checks):
 //!
-//! 1. shared utilities: [`error`], [`fsio`], [`rng`], [`digest`], [`device`], [`allocator`];
+//! 1. shared utilities: [`error`], [`fsio`], [`rng`], [`digest`], [`device`], [`runtime`];
 //! 2. [`measure`]: time, CPU, memory and energy read from the OS;
 //! 3. [`data`]: datasets, the task spec and the splits of the protocol;
 //! 4. [`model`]: networks, weights on disk, given models;
@@ -21,7 +21,6 @@
 //! tests and benches reach the same code.
 #![warn(clippy::too_many_lines)]
 
-pub mod allocator;
 pub mod analysis;
 pub mod cost;
 pub mod data;
@@ -35,6 +34,7 @@ pub mod report;
 pub mod results;
 pub mod rng;
 pub mod runner;
+pub mod runtime;
 pub mod speed;
 pub mod suite;
 pub mod sweep;

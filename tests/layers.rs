@@ -11,7 +11,7 @@ use std::path::{Path, PathBuf};
 /// earlier entry, never from its own entry's neighbours or later ones. The
 /// README's "Layout" section lists the same order.
 const LAYERS: &[&[&str]] = &[
-    &["error", "fsio", "rng", "digest", "device", "allocator"],
+    &["error", "fsio", "rng", "digest", "device", "runtime"],
     &["measure"],
     &["data"],
     &["model"],

@@ -191,7 +191,7 @@ struct PretrainArgs {
 
 /// Parses the command line and runs it.
 pub fn main() -> Result<ExitCode> {
-    reuse_bench::allocator::keep_freed_memory();
+    reuse_bench::runtime::configure();
     match Cli::parse().command {
         Command::Run(args) => sweep::run(args),
         Command::Pretrain(args) => pretrain(args),

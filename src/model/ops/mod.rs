@@ -1,5 +1,5 @@
 //! Fused CPU kernels, with analytic backward passes, for the operations a
-//! transformer spends its non-matmul time in: LayerNorm, softmax and GELU.
+//! transformer is built from: fully connected layers, LayerNorm, softmax and GELU.
 //!
 //! Why: candle 0.11's fused LayerNorm and `softmax_last_dim` have no backward
 //! pass, so a trainable transformer has to compose them from small tensor
@@ -17,10 +17,12 @@
 mod fast_math;
 mod gelu;
 mod layer_norm;
+mod linear;
 mod softmax;
 
 pub use gelu::gelu_erf;
 pub use layer_norm::layer_norm;
+pub use linear::linear;
 pub use softmax::softmax_last_dim;
 
 use candle_core::{bail, CpuStorage, Layout};

@@ -1,13 +1,31 @@
-//! How the process's allocator (mimalloc, the binary's global allocator)
-//! treats freed memory.
+//! Process-wide settings that decide how fast candle trains on a CPU, made
+//! once at the start of every command ([`configure`]).
 //!
-//! By default mimalloc (v3) hands freed memory back to the OS a second after
+//! **Freed memory.** By default mimalloc (v3) hands freed memory back to the OS a second after
 //! it falls empty, and very large blocks as soon as they are freed. A training step allocates and frees the same large buffers every
 //! time (activations, gradients, the 47 MB embedding gradient of MiniLM), so
 //! each step page-faults them in again and the kernel zeroes every page:
 //! measured at 28% of a MiniLM fine-tuning step's CPU time, and the step
 //! 1.4x slower than with freed memory kept. Keeping it does not raise the
 //! peak resident set: the next step reuses the same memory.
+//!
+//! **candle's element-wise pool.** candle 0.11 runs element-wise operations
+//! on a pool of its own whose threads spin on a barrier, beside the rayon
+//! threads that run matrix products (and this project's fused kernels). With
+//! two threads on two cores the spinning threads take turns away from each
+//! other: a MiniLM fine-tuning step measured 1.0-1.2 s with the pool and a
+//! steady 0.6 s with element-wise work kept on the calling thread
+//! (`CANDLE_NUM_THREADS=1`); matrix products still use every thread. A value
+//! the user set is kept.
+
+/// Applies both settings; call before any tensor work (candle reads its
+/// thread count once, when its pool starts).
+pub fn configure() {
+    keep_freed_memory();
+    if std::env::var_os("CANDLE_NUM_THREADS").is_none() {
+        std::env::set_var("CANDLE_NUM_THREADS", "1");
+    }
+}
 
 /// mimalloc's `mi_option_purge_delay` (the same position in its v2 and v3 option lists).
 const PURGE_DELAY: libmimalloc_sys::mi_option_t = 15;

@@ -1,0 +1,256 @@
+//! A fully connected layer as one operation: `y = x W^T + b` over the last
+//! dimension of `x` (any rank), with its backward pass in one kernel too.
+//!
+//! Why: composed from reshape, matmul and broadcast-add, a layer is four
+//! nodes of candle's backward pass, and candle gives every node's input a
+//! zeroed gradient buffer and then adds into it; for a transformer's wide
+//! activations those buffers cost more than the products. Here the forward
+//! pass is one matrix product that starts from the bias, and the backward
+//! pass two products (`dx = dy W`, `dW = dy^T x`) and a column sum.
+
+use super::values;
+use candle_core::{bail, CpuStorage, CustomOp3, Layout, Shape, Tensor};
+use gemm::Parallelism;
+
+/// `x W^T + b`; `x` is `[..., in]`, `weight` `[out, in]`, `bias` `[out]`.
+pub fn linear(x: &Tensor, weight: &Tensor, bias: &Tensor) -> candle_core::Result<Tensor> {
+    if !x.device().is_cpu() {
+        let (rows, in_dim) = (x.elem_count() / weight.dim(1)?, weight.dim(1)?);
+        let mut dims = x.dims().to_vec();
+        if let Some(last) = dims.last_mut() {
+            *last = weight.dim(0)?;
+        }
+        return x
+            .reshape((rows, in_dim))?
+            .matmul(&weight.t()?)?
+            .broadcast_add(bias)?
+            .reshape(dims);
+    }
+    x.contiguous()?
+        .apply_op3(&weight.contiguous()?, &bias.contiguous()?, Linear)
+}
+
+/// The threads candle's own products use.
+fn parallelism() -> Parallelism {
+    match candle_core::utils::get_num_threads() {
+        0 | 1 => Parallelism::None,
+        n => Parallelism::Rayon(n),
+    }
+}
+
+/// A row-major matrix: its values and its row and column strides.
+#[derive(Clone, Copy)]
+struct Matrix {
+    ptr: *const f32,
+    row_stride: isize,
+    col_stride: isize,
+}
+
+impl Matrix {
+    fn rows(values: &[f32], width: usize) -> Self {
+        Matrix {
+            ptr: values.as_ptr(),
+            row_stride: width as isize,
+            col_stride: 1,
+        }
+    }
+
+    fn transposed(self) -> Self {
+        Matrix {
+            row_stride: self.col_stride,
+            col_stride: self.row_stride,
+            ..self
+        }
+    }
+}
+
+/// `dst (m x n, row-major) = [dst +] lhs (m x k) * rhs (k x n)`.
+///
+/// # Safety
+/// `lhs` and `rhs` must address `m x k` and `k x n` valid values through their strides.
+unsafe fn product(dst: &mut [f32], accumulate: bool, (m, n, k): (usize, usize, usize), lhs: Matrix, rhs: Matrix) {
+    debug_assert_eq!(dst.len(), m * n);
+    gemm::gemm(
+        m,
+        n,
+        k,
+        dst.as_mut_ptr(),
+        1,
+        n as isize,
+        accumulate,
+        lhs.ptr,
+        lhs.col_stride,
+        lhs.row_stride,
+        rhs.ptr,
+        rhs.col_stride,
+        rhs.row_stride,
+        1.0,
+        1.0,
+        false,
+        false,
+        false,
+        parallelism(),
+    )
+}
+
+/// The checked values of `x`, `weight`, `bias`, and (rows, in, out).
+#[allow(clippy::type_complexity)]
+fn operands<'a>(
+    x: (&'a CpuStorage, &Layout),
+    w: (&'a CpuStorage, &Layout),
+    b: (&'a CpuStorage, &Layout),
+    op: &str,
+) -> candle_core::Result<(&'a [f32], &'a [f32], &'a [f32], (usize, usize, usize))> {
+    let (out_dim, in_dim) = match w.1.dims() {
+        &[o, i] if o > 0 && i > 0 => (o, i),
+        d => bail!("{op}: weight of shape {d:?}, expected [out, in]"),
+    };
+    if x.1.dims().last() != Some(&in_dim) || b.1.dims() != [out_dim] {
+        bail!("{op}: input {:?}, weight [{out_dim}, {in_dim}], bias {:?} do not fit", x.1.dims(), b.1.dims())
+    }
+    let xv = values(x.0, x.1, op)?;
+    Ok((xv, values(w.0, w.1, op)?, values(b.0, b.1, op)?, (xv.len() / in_dim, in_dim, out_dim)))
+}
+
+struct Linear;
+
+impl CustomOp3 for Linear {
+    fn name(&self) -> &'static str {
+        "linear"
+    }
+
+    fn cpu_fwd(
+        &self,
+        xs: &CpuStorage,
+        xl: &Layout,
+        ws: &CpuStorage,
+        wl: &Layout,
+        bs: &CpuStorage,
+        bl: &Layout,
+    ) -> candle_core::Result<(CpuStorage, Shape)> {
+        let (x, w, b, (rows, in_dim, out_dim)) = operands((xs, xl), (ws, wl), (bs, bl), self.name())?;
+        let mut y: Vec<f32> = Vec::with_capacity(rows * out_dim);
+        for _ in 0..rows {
+            y.extend_from_slice(b);
+        }
+        // SAFETY: x is rows x in, w is out x in (read transposed), as `operands` checked.
+        unsafe {
+            product(
+                &mut y,
+                true,
+                (rows, out_dim, in_dim),
+                Matrix::rows(x, in_dim),
+                Matrix::rows(w, in_dim).transposed(),
+            )
+        };
+        let mut dims = xl.dims().to_vec();
+        if let Some(last) = dims.last_mut() {
+            *last = out_dim;
+        }
+        Ok((CpuStorage::F32(y), Shape::from(dims)))
+    }
+
+    fn bwd(
+        &self,
+        x: &Tensor,
+        w: &Tensor,
+        b: &Tensor,
+        _y: &Tensor,
+        dy: &Tensor,
+    ) -> candle_core::Result<(Option<Tensor>, Option<Tensor>, Option<Tensor>)> {
+        // One buffer: dx, then dW, then db.
+        let packed = x.apply_op3_no_bwd(w, &dy.contiguous()?, &LinearBackward)?;
+        let (n, nw) = (x.elem_count(), w.elem_count());
+        Ok((
+            Some(packed.narrow(0, 0, n)?.reshape(x.shape())?),
+            Some(packed.narrow(0, n, nw)?.reshape(w.shape())?),
+            Some(packed.narrow(0, n + nw, b.elem_count())?),
+        ))
+    }
+}
+
+struct LinearBackward;
+
+impl CustomOp3 for LinearBackward {
+    fn name(&self) -> &'static str {
+        "linear-backward"
+    }
+
+    fn cpu_fwd(
+        &self,
+        xs: &CpuStorage,
+        xl: &Layout,
+        ws: &CpuStorage,
+        wl: &Layout,
+        dys: &CpuStorage,
+        dyl: &Layout,
+    ) -> candle_core::Result<(CpuStorage, Shape)> {
+        let x = values(xs, xl, self.name())?;
+        let w = values(ws, wl, self.name())?;
+        let dy = values(dys, dyl, self.name())?;
+        let (out_dim, in_dim) = wl.shape().dims2()?;
+        let rows = x.len() / in_dim;
+        if dy.len() != rows * out_dim {
+            bail!("linear-backward: gradient of {} values for {rows} x {out_dim} outputs", dy.len())
+        }
+        let mut out = vec![0f32; x.len() + w.len() + out_dim];
+        let (dx, rest) = out.split_at_mut(x.len());
+        let (dw, db) = rest.split_at_mut(w.len());
+        // SAFETY: dy is rows x out, w out x in, x rows x in, as checked above.
+        unsafe {
+            product(dx, false, (rows, in_dim, out_dim), Matrix::rows(dy, out_dim), Matrix::rows(w, in_dim));
+            product(
+                dw,
+                false,
+                (out_dim, in_dim, rows),
+                Matrix::rows(dy, out_dim).transposed(),
+                Matrix::rows(x, in_dim),
+            );
+        }
+        for row in dy.chunks(out_dim) {
+            for (s, g) in db.iter_mut().zip(row) {
+                *s += g;
+            }
+        }
+        Ok((CpuStorage::F32(out), Shape::from(x.len() + w.len() + out_dim)))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::gradcheck::{self, values};
+    use super::*;
+    use candle_core::{Device, Module, Var};
+
+    #[test]
+    fn matches_candles_linear_with_its_gradients() {
+        let dev = Device::Cpu;
+        let make = |n: usize, s: &[usize], seed| Var::from_tensor(&Tensor::from_vec(values(n, seed), s, &dev).unwrap()).unwrap();
+        let (x, w, b) = (make(3 * 5 * 6, &[3, 5, 6], 1), make(4 * 6, &[4, 6], 2), make(4, &[4], 3));
+        let reference = candle_nn::Linear::new(w.as_tensor().clone(), Some(b.as_tensor().clone()));
+        let fused = linear(&x, &w, &b).unwrap();
+        let composed = reference.forward(&x).unwrap();
+        assert_eq!(fused.dims(), &[3, 5, 4]);
+        let close = |p: &Tensor, q: &Tensor| {
+            let d = (p - q).unwrap().abs().unwrap().max_all().unwrap().to_scalar::<f32>().unwrap();
+            assert!(d < 1e-5, "difference {d}");
+        };
+        close(&fused, &composed);
+        let weights = Tensor::from_vec(values(60, 4), (3, 5, 4), &dev).unwrap();
+        let ga = (fused * &weights).unwrap().sum_all().unwrap().backward().unwrap();
+        let gb = (composed * &weights).unwrap().sum_all().unwrap().backward().unwrap();
+        for v in [&x, &w, &b] {
+            close(ga.get(v).unwrap(), gb.get(v).unwrap());
+        }
+    }
+
+    #[test]
+    fn gradients_match_finite_differences() {
+        gradcheck::check(
+            &[values(7 * 5, 5), values(3 * 5, 6), values(3, 7)],
+            &[&[7, 5], &[3, 5], &[3]],
+            |t| linear(&t[0], &t[1], &t[2]).unwrap(),
+            2e-2,
+        );
+    }
+}
