@@ -31,17 +31,27 @@ impl Dropout {
 
     /// Applies dropout when `train` is set.
     pub fn forward(&self, x: &Tensor, train: bool) -> candle_core::Result<Tensor> {
+        match self.mask(x.elem_count(), train) {
+            None => Ok(x.clone()),
+            Some(mask) => x * Tensor::from_vec(mask, x.shape(), x.device())?.to_dtype(x.dtype())?,
+        }
+    }
+
+    /// The next `n` multipliers (0 for a dropped value, `1 / (1 - p)` for a
+    /// kept one), or None when nothing is dropped (evaluation, or `p = 0`).
+    /// For kernels that apply dropout inside a fused operation.
+    pub fn mask(&self, n: usize, train: bool) -> Option<Vec<f32>> {
         if !train || self.p <= 0.0 {
-            return Ok(x.clone());
+            return None;
         }
         let keep = 1.0 - self.p;
         let scale = 1.0 / keep;
         let mut rng = self.rng.lock().expect("dropout generator lock poisoned");
-        let mask: Vec<f32> = (0..x.elem_count())
-            .map(|_| if rng.random::<f32>() < keep { scale } else { 0.0 })
-            .collect();
-        let mask = Tensor::from_vec(mask, x.shape(), x.device())?.to_dtype(x.dtype())?;
-        x * mask
+        Some(
+            (0..n)
+                .map(|_| if rng.random::<f32>() < keep { scale } else { 0.0 })
+                .collect(),
+        )
     }
 }
 

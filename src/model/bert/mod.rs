@@ -59,7 +59,6 @@ struct Layer {
     attention_dropout: Dropout,
     hidden_dropout: Dropout,
     heads: usize,
-    head_dim: usize,
 }
 
 impl Layer {
@@ -78,27 +77,24 @@ impl Layer {
             attention_dropout: Dropout::new(c.attention_probs_dropout_prob as f32, seed, 2 * index + 1),
             hidden_dropout: Dropout::new(c.hidden_dropout_prob as f32, seed, 2 * index + 2),
             heads: c.num_attention_heads,
-            head_dim: h / c.num_attention_heads,
         })
     }
 
-    /// `[batch, tokens, hidden]` -> the same shape; `mask_bias` is `[batch, 1, 1, tokens]`.
-    fn forward(&self, h: &Tensor, mask_bias: &Tensor, train: bool) -> candle_core::Result<Tensor> {
-        let (b, t, width) = h.dims3()?;
-        let split = |x: Tensor| -> candle_core::Result<Tensor> {
-            // [batch, tokens, hidden] -> [batch, heads, tokens, head_dim]
-            x.reshape((b, t, self.heads, self.head_dim))?
-                .transpose(1, 2)?
-                .contiguous()
+    /// `[batch, tokens, hidden]` -> the same shape; `key_bias` is `[batch * tokens]`
+    /// (0 for a token, a large negative number for padding).
+    fn forward(&self, h: &Tensor, key_bias: &[f32], train: bool) -> candle_core::Result<Tensor> {
+        let (b, t, _) = h.dims3()?;
+        let spec = ops::AttentionSpec {
+            heads: self.heads,
+            key_bias: key_bias.to_vec(),
+            dropout: self.attention_dropout.mask(b * self.heads * t * t, train),
         };
-        let q = split(self.query.forward(h)?)?;
-        let k = split(self.key.forward(h)?)?;
-        let v = split(self.value.forward(h)?)?;
-        let scores = (q.matmul(&k.t()?)? / (self.head_dim as f64).sqrt())?.broadcast_add(mask_bias)?;
-        let probs = self
-            .attention_dropout
-            .forward(&ops::softmax_last_dim(&scores)?, train)?;
-        let context = probs.matmul(&v)?.transpose(1, 2)?.reshape((b, t, width))?;
+        let context = ops::attention(
+            &self.query.forward(h)?,
+            &self.key.forward(h)?,
+            &self.value.forward(h)?,
+            spec,
+        )?;
         let attended = self
             .hidden_dropout
             .forward(&self.attention_out.forward(&context)?, train)?;
@@ -164,9 +160,14 @@ impl Backbone for Bert {
             .add(&self.token_type.forward(&types)?)?;
         let mut h = self.dropout.forward(&self.norm.forward(&embedded)?, train)?;
         // Padding gets a large negative score, so softmax gives it no attention.
-        let mask_bias = ((mask.ones_like()? - &mask)? * -10_000.0)?.reshape((b, 1, 1, t))?;
+        let key_bias: Vec<f32> = mask
+            .flatten_all()?
+            .to_vec1::<f32>()?
+            .iter()
+            .map(|&m| (1.0 - m) * -10_000.0)
+            .collect();
         for layer in &self.layers {
-            h = layer.forward(&h, &mask_bias, train)?;
+            h = layer.forward(&h, &key_bias, train)?;
         }
         // Mean over non-padding tokens: [batch, tokens, hidden] -> [batch, hidden]
         let weights = mask.unsqueeze(2)?;

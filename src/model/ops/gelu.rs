@@ -3,6 +3,7 @@
 //! `phi` the standard normal density.
 
 use super::fast_math::{erf, exp};
+use super::simd::multiversion;
 use super::values;
 use candle_core::{bail, CpuStorage, CustomOp1, CustomOp2, Layout, Shape, Tensor};
 use rayon::prelude::*;
@@ -24,6 +25,26 @@ fn cdf(x: f32) -> f32 {
     0.5 * (1.0 + erf(x * std::f32::consts::FRAC_1_SQRT_2))
 }
 
+multiversion! {
+    /// `y = x * Phi(x)` over one block.
+    fn forward_block(y: &mut [f32], x: &[f32]) {
+        for (y, &x) in y.iter_mut().zip(x) {
+            *y = x * cdf(x);
+        }
+    }
+}
+
+multiversion! {
+    /// `dx = dy * (Phi(x) + x * phi(x))` over one block.
+    fn backward_block(dx: &mut [f32], x: &[f32], dy: &[f32]) {
+        // 1 / sqrt(2 pi)
+        const INV_SQRT_TAU: f32 = 0.398_942_3;
+        for ((dx, &x), &g) in dx.iter_mut().zip(x).zip(dy) {
+            *dx = g * (cdf(x) + x * INV_SQRT_TAU * exp(-0.5 * x * x));
+        }
+    }
+}
+
 struct Gelu;
 
 impl CustomOp1 for Gelu {
@@ -34,11 +55,9 @@ impl CustomOp1 for Gelu {
     fn cpu_fwd(&self, storage: &CpuStorage, layout: &Layout) -> candle_core::Result<(CpuStorage, Shape)> {
         let x = values(storage, layout, self.name())?;
         let mut y = vec![0f32; x.len()];
-        y.par_chunks_mut(BLOCK).zip(x.par_chunks(BLOCK)).for_each(|(y, x)| {
-            for (y, &x) in y.iter_mut().zip(x) {
-                *y = x * cdf(x);
-            }
-        });
+        y.par_chunks_mut(BLOCK)
+            .zip(x.par_chunks(BLOCK))
+            .for_each(|(y, x)| forward_block(y, x));
         Ok((CpuStorage::F32(y), layout.shape().clone()))
     }
 
@@ -65,16 +84,10 @@ impl CustomOp2 for GeluBackward {
         if x.len() != dy.len() {
             bail!("gelu-erf-backward: gradient of {} values for {} inputs", dy.len(), x.len())
         }
-        // 1 / sqrt(2 pi)
-        const INV_SQRT_TAU: f32 = 0.398_942_3;
         let mut dx = vec![0f32; x.len()];
         dx.par_chunks_mut(BLOCK)
             .zip(x.par_chunks(BLOCK).zip(dy.par_chunks(BLOCK)))
-            .for_each(|(dx, (x, dy))| {
-                for ((dx, &x), &g) in dx.iter_mut().zip(x).zip(dy) {
-                    *dx = g * (cdf(x) + x * INV_SQRT_TAU * exp(-0.5 * x * x));
-                }
-            });
+            .for_each(|(dx, (x, dy))| backward_block(dx, x, dy));
         Ok((CpuStorage::F32(dx), xl.shape().clone()))
     }
 }

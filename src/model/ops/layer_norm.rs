@@ -5,6 +5,7 @@
 //! `dbeta = sum over rows of dy`. One kernel computes all three; the mean and
 //! `rstd` are recomputed from `x` (cheaper than keeping them).
 
+use super::simd::{self, multiversion};
 use super::{last_dim, values, ROWS_PER_BLOCK};
 use candle_core::{bail, CpuStorage, CustomOp3, Layout, Shape, Tensor};
 use rayon::prelude::*;
@@ -22,9 +23,46 @@ pub fn layer_norm(x: &Tensor, gamma: &Tensor, beta: &Tensor, eps: f32) -> candle
 #[inline]
 fn moments(row: &[f32], eps: f32) -> (f32, f32) {
     let d = row.len() as f32;
-    let mean = row.iter().sum::<f32>() / d;
-    let var = row.iter().map(|v| (v - mean) * (v - mean)).sum::<f32>() / d;
+    let mean = simd::sum(row) / d;
+    let var = simd::sum_by(row, |v| (v - mean) * (v - mean)) / d;
     (mean, 1.0 / (var + eps).sqrt())
+}
+
+multiversion! {
+    /// LayerNorm of each row (width `gamma.len()`).
+    fn forward_rows(y: &mut [f32], x: &[f32], gamma: &[f32], beta: &[f32], eps: f32) {
+        let d = gamma.len();
+        for (y, x) in y.chunks_mut(d).zip(x.chunks(d)) {
+            let (mean, rstd) = moments(x, eps);
+            for i in 0..d {
+                y[i] = (x[i] - mean) * rstd * gamma[i] + beta[i];
+            }
+        }
+    }
+}
+
+multiversion! {
+    /// `dx` of each row; adds each row's `dy * xhat` and `dy` into `sums`
+    /// (dgamma, then dbeta).
+    fn backward_rows(dx: &mut [f32], x: &[f32], dy: &[f32], gamma: &[f32], sums: &mut [f32], eps: f32) {
+        let d = gamma.len();
+        let mut xhat = vec![0f32; d];
+        let mut g = vec![0f32; d];
+        for ((dx, x), dy) in dx.chunks_mut(d).zip(x.chunks(d)).zip(dy.chunks(d)) {
+            let (mean, rstd) = moments(x, eps);
+            for i in 0..d {
+                xhat[i] = (x[i] - mean) * rstd;
+                g[i] = dy[i] * gamma[i];
+                sums[i] += dy[i] * xhat[i];
+                sums[d + i] += dy[i];
+            }
+            let mean_g = simd::sum(&g) / d as f32;
+            let mean_gx = simd::dot(&g, &xhat) / d as f32;
+            for i in 0..d {
+                dx[i] = rstd * (g[i] - mean_g - xhat[i] * mean_gx);
+            }
+        }
+    }
 }
 
 struct LayerNorm {
@@ -67,14 +105,7 @@ impl CustomOp3 for LayerNorm {
         let mut y = vec![0f32; x.len()];
         y.par_chunks_mut(d * ROWS_PER_BLOCK)
             .zip(x.par_chunks(d * ROWS_PER_BLOCK))
-            .for_each(|(y, x)| {
-                for (y, x) in y.chunks_mut(d).zip(x.chunks(d)) {
-                    let (mean, rstd) = moments(x, self.eps);
-                    for i in 0..d {
-                        y[i] = (x[i] - mean) * rstd * gamma[i] + beta[i];
-                    }
-                }
-            });
+            .for_each(|(y, x)| forward_rows(y, x, gamma, beta, self.eps));
         Ok((CpuStorage::F32(y), xl.shape().clone()))
     }
 
@@ -130,24 +161,7 @@ impl CustomOp3 for LayerNormBackward {
             .map(|((dx, x), dy)| {
                 // dgamma then dbeta of this block's rows
                 let mut sums = vec![0f32; 2 * d];
-                let mut xhat = vec![0f32; d];
-                for ((dx, x), dy) in dx.chunks_mut(d).zip(x.chunks(d)).zip(dy.chunks(d)) {
-                    let (mean, rstd) = moments(x, self.eps);
-                    let (mut mean_g, mut mean_gx) = (0f32, 0f32);
-                    for i in 0..d {
-                        xhat[i] = (x[i] - mean) * rstd;
-                        let g = dy[i] * gamma[i];
-                        mean_g += g;
-                        mean_gx += g * xhat[i];
-                        sums[i] += dy[i] * xhat[i];
-                        sums[d + i] += dy[i];
-                    }
-                    mean_g /= d as f32;
-                    mean_gx /= d as f32;
-                    for i in 0..d {
-                        dx[i] = rstd * (dy[i] * gamma[i] - mean_g - xhat[i] * mean_gx);
-                    }
-                }
+                backward_rows(dx, x, dy, gamma, &mut sums, self.eps);
                 sums
             })
             .collect();

@@ -8,9 +8,9 @@
 //! pass is one matrix product that starts from the bias, and the backward
 //! pass two products (`dx = dy W`, `dW = dy^T x`) and a column sum.
 
+use super::matmul::{all_threads, product, Matrix};
 use super::values;
 use candle_core::{bail, CpuStorage, CustomOp3, Layout, Shape, Tensor};
-use gemm::Parallelism;
 
 /// `x W^T + b`; `x` is `[..., in]`, `weight` `[out, in]`, `bias` `[out]`.
 pub fn linear(x: &Tensor, weight: &Tensor, bias: &Tensor) -> candle_core::Result<Tensor> {
@@ -28,69 +28,6 @@ pub fn linear(x: &Tensor, weight: &Tensor, bias: &Tensor) -> candle_core::Result
     }
     x.contiguous()?
         .apply_op3(&weight.contiguous()?, &bias.contiguous()?, Linear)
-}
-
-/// The threads candle's own products use.
-fn parallelism() -> Parallelism {
-    match candle_core::utils::get_num_threads() {
-        0 | 1 => Parallelism::None,
-        n => Parallelism::Rayon(n),
-    }
-}
-
-/// A row-major matrix: its values and its row and column strides.
-#[derive(Clone, Copy)]
-struct Matrix {
-    ptr: *const f32,
-    row_stride: isize,
-    col_stride: isize,
-}
-
-impl Matrix {
-    fn rows(values: &[f32], width: usize) -> Self {
-        Matrix {
-            ptr: values.as_ptr(),
-            row_stride: width as isize,
-            col_stride: 1,
-        }
-    }
-
-    fn transposed(self) -> Self {
-        Matrix {
-            row_stride: self.col_stride,
-            col_stride: self.row_stride,
-            ..self
-        }
-    }
-}
-
-/// `dst (m x n, row-major) = [dst +] lhs (m x k) * rhs (k x n)`.
-///
-/// # Safety
-/// `lhs` and `rhs` must address `m x k` and `k x n` valid values through their strides.
-unsafe fn product(dst: &mut [f32], accumulate: bool, (m, n, k): (usize, usize, usize), lhs: Matrix, rhs: Matrix) {
-    debug_assert_eq!(dst.len(), m * n);
-    gemm::gemm(
-        m,
-        n,
-        k,
-        dst.as_mut_ptr(),
-        1,
-        n as isize,
-        accumulate,
-        lhs.ptr,
-        lhs.col_stride,
-        lhs.row_stride,
-        rhs.ptr,
-        rhs.col_stride,
-        rhs.row_stride,
-        1.0,
-        1.0,
-        false,
-        false,
-        false,
-        parallelism(),
-    )
 }
 
 /// The checked values of `x`, `weight`, `bias`, and (rows, in, out).
@@ -136,11 +73,14 @@ impl CustomOp3 for Linear {
         // SAFETY: x is rows x in, w is out x in (read transposed), as `operands` checked.
         unsafe {
             product(
-                &mut y,
+                y.as_mut_ptr(),
+                out_dim,
                 true,
                 (rows, out_dim, in_dim),
                 Matrix::rows(x, in_dim),
                 Matrix::rows(w, in_dim).transposed(),
+                1.0,
+                all_threads(),
             )
         };
         let mut dims = xl.dims().to_vec();
@@ -198,13 +138,25 @@ impl CustomOp3 for LinearBackward {
         let (dw, db) = rest.split_at_mut(w.len());
         // SAFETY: dy is rows x out, w out x in, x rows x in, as checked above.
         unsafe {
-            product(dx, false, (rows, in_dim, out_dim), Matrix::rows(dy, out_dim), Matrix::rows(w, in_dim));
             product(
-                dw,
+                dx.as_mut_ptr(),
+                in_dim,
+                false,
+                (rows, in_dim, out_dim),
+                Matrix::rows(dy, out_dim),
+                Matrix::rows(w, in_dim),
+                1.0,
+                all_threads(),
+            );
+            product(
+                dw.as_mut_ptr(),
+                in_dim,
                 false,
                 (out_dim, in_dim, rows),
                 Matrix::rows(dy, out_dim).transposed(),
                 Matrix::rows(x, in_dim),
+                1.0,
+                all_threads(),
             );
         }
         for row in dy.chunks(out_dim) {

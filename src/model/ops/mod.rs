@@ -1,5 +1,6 @@
 //! Fused CPU kernels, with analytic backward passes, for the operations a
-//! transformer is built from: fully connected layers, LayerNorm, softmax and GELU.
+//! transformer is built from: fully connected layers, attention, LayerNorm,
+//! softmax and GELU.
 //!
 //! Why: candle 0.11's fused LayerNorm and `softmax_last_dim` have no backward
 //! pass, so a trainable transformer has to compose them from small tensor
@@ -14,12 +15,16 @@
 //! Work is split across threads in fixed blocks of rows and per-block partial
 //! sums are added in block order, so results never depend on the thread count.
 
+mod attention;
 mod fast_math;
 mod gelu;
 mod layer_norm;
 mod linear;
+mod matmul;
+pub(crate) mod simd;
 mod softmax;
 
+pub use attention::{attention, AttentionSpec};
 pub use gelu::gelu_erf;
 pub use layer_norm::layer_norm;
 pub use linear::linear;

@@ -1,6 +1,8 @@
 //! Softmax over the last dimension. Backward, per row: `dx = y * (dy - sum(dy * y))`,
 //! from the output alone.
 
+use super::fast_math::exp;
+use super::simd::{self, multiversion};
 use super::{last_dim, values, ROWS_PER_BLOCK};
 use candle_core::{bail, CpuStorage, CustomOp1, CustomOp2, Layout, Shape, Tensor, D};
 use rayon::prelude::*;
@@ -11,6 +13,32 @@ pub fn softmax_last_dim(x: &Tensor) -> candle_core::Result<Tensor> {
         return candle_nn::ops::softmax(x, D::Minus1);
     }
     x.contiguous()?.apply_op1(Softmax)
+}
+
+multiversion! {
+    /// Softmax of each row of width `d`.
+    fn forward_rows(y: &mut [f32], x: &[f32], d: usize) {
+        for (y, x) in y.chunks_mut(d).zip(x.chunks(d)) {
+            let max = simd::max(x);
+            for (y, x) in y.iter_mut().zip(x) {
+                *y = exp(x - max);
+            }
+            let inv = 1.0 / simd::sum(y);
+            y.iter_mut().for_each(|y| *y *= inv);
+        }
+    }
+}
+
+multiversion! {
+    /// `dx = y * (dy - sum(dy * y))` for each row of width `d`.
+    fn backward_rows(dx: &mut [f32], y: &[f32], dy: &[f32], d: usize) {
+        for (dx, (y, dy)) in dx.chunks_mut(d).zip(y.chunks(d).zip(dy.chunks(d))) {
+            let dot = simd::dot(y, dy);
+            for i in 0..d {
+                dx[i] = y[i] * (dy[i] - dot);
+            }
+        }
+    }
 }
 
 struct Softmax;
@@ -26,18 +54,7 @@ impl CustomOp1 for Softmax {
         let mut y = vec![0f32; x.len()];
         y.par_chunks_mut(d * ROWS_PER_BLOCK)
             .zip(x.par_chunks(d * ROWS_PER_BLOCK))
-            .for_each(|(y, x)| {
-                for (y, x) in y.chunks_mut(d).zip(x.chunks(d)) {
-                    let max = x.iter().copied().fold(f32::NEG_INFINITY, f32::max);
-                    let mut sum = 0f32;
-                    for (y, x) in y.iter_mut().zip(x) {
-                        *y = (x - max).exp();
-                        sum += *y;
-                    }
-                    let inv = 1.0 / sum;
-                    y.iter_mut().for_each(|y| *y *= inv);
-                }
-            });
+            .for_each(|(y, x)| forward_rows(y, x, d));
         Ok((CpuStorage::F32(y), layout.shape().clone()))
     }
 
@@ -68,14 +85,7 @@ impl CustomOp2 for SoftmaxBackward {
         let mut dx = vec![0f32; y.len()];
         dx.par_chunks_mut(d * ROWS_PER_BLOCK)
             .zip(y.par_chunks(d * ROWS_PER_BLOCK).zip(dy.par_chunks(d * ROWS_PER_BLOCK)))
-            .for_each(|(dx, (y, dy))| {
-                for (dx, (y, dy)) in dx.chunks_mut(d).zip(y.chunks(d).zip(dy.chunks(d))) {
-                    let dot: f32 = y.iter().zip(dy).map(|(y, g)| y * g).sum();
-                    for i in 0..d {
-                        dx[i] = y[i] * (dy[i] - dot);
-                    }
-                }
-            });
+            .for_each(|(dx, (y, dy))| backward_rows(dx, y, dy, d));
         Ok((CpuStorage::F32(dx), yl.shape().clone()))
     }
 }

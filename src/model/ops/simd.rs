@@ -1,0 +1,122 @@
+//! Compiling the kernels' inner loops for the vector units the CPU has.
+//!
+//! The crate is built for baseline x86-64 (SSE2, four lanes) so that one
+//! binary runs everywhere; [`multiversion!`] compiles a loop again for AVX2
+//! and for AVX-512 and picks, at run time, the widest the CPU supports. The
+//! arithmetic is the same in every version (Rust never fuses a multiply and
+//! an add on its own), so results do not depend on the machine.
+//!
+//! [`sum`] and [`dot`] keep sixteen running sums, so the compiler can keep
+//! them in vector registers: a single running sum is a chain of scalar
+//! additions that no compiler may reorder.
+
+/// Defines `fn name(args)` whose body is compiled three times (AVX-512,
+/// AVX2 with FMA, baseline) and dispatched at run time.
+macro_rules! multiversion {
+    ($(#[$meta:meta])* $vis:vis fn $name:ident($($arg:ident : $ty:ty),* $(,)?) $body:block) => {
+        $(#[$meta])*
+        $vis fn $name($($arg: $ty),*) {
+            #[inline(always)]
+            fn generic($($arg: $ty),*) $body
+            #[cfg(target_arch = "x86_64")]
+            {
+                #[target_feature(enable = "avx512f,avx2,fma")]
+                unsafe fn v4($($arg: $ty),*) {
+                    generic($($arg),*)
+                }
+                #[target_feature(enable = "avx2,fma")]
+                unsafe fn v3($($arg: $ty),*) {
+                    generic($($arg),*)
+                }
+                if std::is_x86_feature_detected!("avx512f") {
+                    // SAFETY: the CPU has AVX-512F (and so AVX2 and FMA).
+                    return unsafe { v4($($arg),*) };
+                }
+                if std::is_x86_feature_detected!("avx2") && std::is_x86_feature_detected!("fma") {
+                    // SAFETY: the CPU has AVX2 and FMA.
+                    return unsafe { v3($($arg),*) };
+                }
+            }
+            generic($($arg),*)
+        }
+    };
+}
+pub(crate) use multiversion;
+
+/// Running sums kept by [`sum`] and [`dot`].
+const LANES: usize = 16;
+
+/// The sum of `xs`, in a fixed order.
+#[inline(always)]
+pub fn sum(xs: &[f32]) -> f32 {
+    sum_by(xs, |v| v)
+}
+
+/// The sum of `f(x)` over `xs`, in a fixed order.
+#[inline(always)]
+pub fn sum_by(xs: &[f32], f: impl Fn(f32) -> f32) -> f32 {
+    let mut acc = [0f32; LANES];
+    let chunks = xs.chunks_exact(LANES);
+    let rest: f32 = chunks.remainder().iter().map(|&v| f(v)).sum();
+    for c in chunks {
+        for i in 0..LANES {
+            acc[i] += f(c[i]);
+        }
+    }
+    acc.iter().sum::<f32>() + rest
+}
+
+/// The largest of `xs` (negative infinity when empty).
+#[inline(always)]
+pub fn max(xs: &[f32]) -> f32 {
+    let mut acc = [f32::NEG_INFINITY; LANES];
+    let chunks = xs.chunks_exact(LANES);
+    let rest = chunks.remainder().iter().copied().fold(f32::NEG_INFINITY, f32::max);
+    for c in chunks {
+        for i in 0..LANES {
+            acc[i] = if c[i] > acc[i] { c[i] } else { acc[i] };
+        }
+    }
+    acc.iter().copied().fold(rest, f32::max)
+}
+
+/// The sum of `a[i] * b[i]`, in a fixed order.
+#[inline(always)]
+pub fn dot(a: &[f32], b: &[f32]) -> f32 {
+    let n = a.len().min(b.len());
+    let (a, b) = (&a[..n], &b[..n]);
+    let mut acc = [0f32; LANES];
+    let split = n - n % LANES;
+    for (ca, cb) in a[..split].chunks_exact(LANES).zip(b[..split].chunks_exact(LANES)) {
+        for i in 0..LANES {
+            acc[i] += ca[i] * cb[i];
+        }
+    }
+    let rest: f32 = a[split..].iter().zip(&b[split..]).map(|(x, y)| x * y).sum();
+    acc.iter().sum::<f32>() + rest
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    multiversion! {
+        /// Doubles every value (a dispatched function for the test).
+        fn double(xs: &mut [f32]) {
+            xs.iter_mut().for_each(|x| *x *= 2.0);
+        }
+    }
+
+    #[test]
+    fn sums_are_exact_on_integers_and_dispatch_runs() {
+        let xs: Vec<f32> = (1..=37).map(|i| i as f32).collect();
+        assert_eq!(sum(&xs), 703.0);
+        assert_eq!(dot(&xs, &xs), (1..=37).map(|i| (i * i) as f32).sum::<f32>());
+        assert_eq!(sum(&[]), 0.0);
+        assert_eq!(max(&xs), 37.0);
+        assert_eq!(max(&xs[..3]), 3.0);
+        let mut ys = xs.clone();
+        double(&mut ys);
+        assert_eq!(ys[36], 74.0);
+    }
+}
