@@ -14,6 +14,7 @@
 //! a run trains to the same bits as it did with candle's optimiser: the
 //! built-in suites' accuracies did not move when this replaced it.
 
+use crate::model::ops::simd::multiversion;
 use candle_core::backprop::GradStore;
 use candle_core::{CpuStorage, InplaceOp2, Layout, Var};
 use candle_nn::{Optimizer, ParamsAdamW};
@@ -82,6 +83,15 @@ impl Coefficients {
     }
 }
 
+multiversion! {
+    /// Updates a run of parameters and their moments.
+    fn update_chunk(c: &Coefficients, theta: &mut [f32], g: &[f32], m: &mut [f32], v: &mut [f32]) {
+        for i in 0..theta.len().min(g.len()).min(m.len()).min(v.len()) {
+            c.update(&mut theta[i], g[i], &mut m[i], &mut v[i]);
+        }
+    }
+}
+
 /// The in-place kernel: the parameter is the destination, the gradient the
 /// one source; the moments are the optimiser's slices for this parameter.
 struct Kernel<'a> {
@@ -112,11 +122,7 @@ impl InplaceOp2 for Kernel<'_> {
             .par_chunks_mut(CHUNK)
             .zip(g.par_chunks(CHUNK))
             .zip(m.par_chunks_mut(CHUNK).zip(v.par_chunks_mut(CHUNK)))
-            .for_each(|((theta, g), (m, v))| {
-                for i in 0..theta.len() {
-                    c.update(&mut theta[i], g[i], &mut m[i], &mut v[i]);
-                }
-            });
+            .for_each(|((theta, g), (m, v))| update_chunk(&c, theta, g, m, v));
         Ok(())
     }
 }
