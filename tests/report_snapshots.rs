@@ -35,6 +35,7 @@ fn machine() -> Machine {
         arch: "x86_64".into(),
         device: "cpu".into(),
         parallel_jobs: 1,
+        matmul_kernels: "avx2-fma".into(),
     }
 }
 

@@ -28,6 +28,25 @@ pub struct Machine {
     /// Worker processes run side by side (`run --jobs`), each pinned to its own cores.
     #[serde(default = "one")]
     pub parallel_jobs: usize,
+    /// The vector kernels matrix products ran with ("avx512", "avx2-fma", "baseline"):
+    /// their rounding differs, so accuracies match bit for bit only between machines that
+    /// ran the same kernels. Empty in results written before it was recorded.
+    #[serde(default)]
+    pub matmul_kernels: String,
+}
+
+/// The kernels gemm picks on this CPU in this build (the `avx512` feature allows AVX-512).
+fn matmul_kernels() -> String {
+    #[cfg(target_arch = "x86_64")]
+    {
+        if cfg!(feature = "avx512") && std::is_x86_feature_detected!("avx512f") {
+            return "avx512".into();
+        }
+        if std::is_x86_feature_detected!("avx2") && std::is_x86_feature_detected!("fma") {
+            return "avx2-fma".into();
+        }
+    }
+    "baseline".into()
 }
 
 fn one() -> usize {
@@ -55,6 +74,7 @@ impl Machine {
             arch: std::env::consts::ARCH.to_string(),
             device: device.to_string(),
             parallel_jobs: 1,
+            matmul_kernels: matmul_kernels(),
         }
     }
 
@@ -62,7 +82,7 @@ impl Machine {
     /// Debian 12, device cpu, 1 worker at a time with 1 thread".
     pub fn describe(&self) -> String {
         format!(
-            "{}, {} logical cores, {:.1} GiB, {}, device {}, {} worker{} at a time with {} thread{}",
+            "{}, {} logical cores, {:.1} GiB, {}, device {}{}, {} worker{} at a time with {} thread{}",
             if self.cpu_model.is_empty() {
                 "unknown CPU"
             } else {
@@ -72,6 +92,11 @@ impl Machine {
             self.memory_bytes as f64 / (1u64 << 30) as f64,
             self.os,
             self.device,
+            if self.matmul_kernels.is_empty() {
+                String::new()
+            } else {
+                format!(" ({} matrix kernels)", self.matmul_kernels)
+            },
             self.parallel_jobs,
             if self.parallel_jobs == 1 { "" } else { "s" },
             self.compute_threads,
