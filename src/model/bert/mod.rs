@@ -44,6 +44,11 @@ impl LayerNorm {
     fn forward(&self, x: &Tensor) -> candle_core::Result<Tensor> {
         ops::layer_norm(x, &self.weight, &self.bias, self.eps)
     }
+
+    /// `LayerNorm(x * mask + residual)`: a sub-layer's dropout, skip connection and norm.
+    fn forward_residual(&self, x: &Tensor, residual: &Tensor, mask: Option<Vec<f32>>) -> candle_core::Result<Tensor> {
+        ops::residual_layer_norm(x, residual, (&self.weight, &self.bias), self.eps, mask)
+    }
 }
 
 /// One transformer layer.
@@ -95,13 +100,13 @@ impl Layer {
             &self.value.forward(h)?,
             spec,
         )?;
-        let attended = self
-            .hidden_dropout
-            .forward(&self.attention_out.forward(&context)?, train)?;
-        let a = self.attention_norm.forward(&(attended + h)?)?;
+        let attended = self.attention_out.forward(&context)?;
+        let mask = self.hidden_dropout.mask(attended.elem_count(), train);
+        let a = self.attention_norm.forward_residual(&attended, h, mask)?;
         let inner = ops::gelu_erf(&self.intermediate.forward(&a)?)?;
-        let out = self.hidden_dropout.forward(&self.output.forward(&inner)?, train)?;
-        self.output_norm.forward(&(out + a)?)
+        let out = self.output.forward(&inner)?;
+        let mask = self.hidden_dropout.mask(out.elem_count(), train);
+        self.output_norm.forward_residual(&out, &a, mask)
     }
 }
 

@@ -30,7 +30,7 @@ fn moments(row: &[f32], eps: f32) -> (f32, f32) {
 
 multiversion! {
     /// LayerNorm of each row (width `gamma.len()`).
-    fn forward_rows(y: &mut [f32], x: &[f32], gamma: &[f32], beta: &[f32], eps: f32) {
+    pub(super) fn forward_rows(y: &mut [f32], x: &[f32], gamma: &[f32], beta: &[f32], eps: f32) {
         let d = gamma.len();
         for (y, x) in y.chunks_mut(d).zip(x.chunks(d)) {
             let (mean, rstd) = moments(x, eps);
@@ -44,7 +44,7 @@ multiversion! {
 multiversion! {
     /// `dx` of each row; adds each row's `dy * xhat` and `dy` into `sums`
     /// (dgamma, then dbeta).
-    fn backward_rows(dx: &mut [f32], x: &[f32], dy: &[f32], gamma: &[f32], sums: &mut [f32], eps: f32) {
+    pub(super) fn backward_rows(dx: &mut [f32], x: &[f32], dy: &[f32], gamma: &[f32], sums: &mut [f32], eps: f32) {
         let d = gamma.len();
         let mut xhat = vec![0f32; d];
         let mut g = vec![0f32; d];

@@ -21,6 +21,7 @@ mod gelu;
 mod layer_norm;
 mod linear;
 mod matmul;
+mod residual_norm;
 pub(crate) mod simd;
 mod softmax;
 
@@ -28,6 +29,7 @@ pub use attention::{attention, AttentionSpec};
 pub use gelu::gelu_erf;
 pub use layer_norm::layer_norm;
 pub use linear::linear;
+pub use residual_norm::residual_layer_norm;
 pub use softmax::softmax_last_dim;
 
 use candle_core::{bail, CpuStorage, Layout};
