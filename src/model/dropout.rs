@@ -46,10 +46,14 @@ impl Dropout {
         }
         let keep = 1.0 - self.p;
         let scale = 1.0 / keep;
+        // `rng.random::<f32>() < keep` without the float: rand draws a u32 and
+        // takes its top 24 bits as a multiple of 2^-24, so the test is exactly
+        // `bits < ceil(keep * 2^24)` (a test below checks both give one mask).
+        let threshold = (keep * (1u32 << 24) as f32).ceil() as u32;
         let mut rng = self.rng.lock().expect("dropout generator lock poisoned");
         Some(
             (0..n)
-                .map(|_| if rng.random::<f32>() < keep { scale } else { 0.0 })
+                .map(|_| if rng.random::<u32>() >> 8 < threshold { scale } else { 0.0 })
                 .collect(),
         )
     }
@@ -65,6 +69,22 @@ mod tests {
         let x = Tensor::ones((100, 100), candle_core::DType::F32, &Device::Cpu).unwrap();
         let y = Dropout::new(0.25, seed, stream).forward(&x, train).unwrap();
         y.flatten_all().unwrap().to_vec1::<f32>().unwrap()
+    }
+
+    /// The integer test draws the same masks as rand's float in [0, 1).
+    #[test]
+    fn masks_equal_the_float_comparison() {
+        for p in [0.1f32, 0.25, 0.5, 0.9] {
+            let d = Dropout::new(p, 7, 3);
+            let mask = d.mask(10_000, true).unwrap();
+            let mut rng = rng::stream(7, Purpose::Dropout);
+            rng.set_stream(Purpose::Dropout as u64 + 1000 * 4);
+            let keep = 1.0 - p;
+            let expected: Vec<f32> = (0..10_000)
+                .map(|_| if rng.random::<f32>() < keep { 1.0 / keep } else { 0.0 })
+                .collect();
+            assert_eq!(mask, expected, "p = {p}");
+        }
     }
 
     #[test]
