@@ -53,7 +53,13 @@ impl Dropout {
         let mut rng = self.rng.lock().expect("dropout generator lock poisoned");
         Some(
             (0..n)
-                .map(|_| if rng.random::<u32>() >> 8 < threshold { scale } else { 0.0 })
+                .map(|_| {
+                    if rng.random::<u32>() >> 8 < threshold {
+                        scale
+                    } else {
+                        0.0
+                    }
+                })
                 .collect(),
         )
     }

@@ -65,7 +65,10 @@ pub fn epoch_data(device: &Device) -> Result<((Tensor, Tensor), (Tensor, Tensor)
     let mut part = |n: usize| -> Result<(Tensor, Tensor)> {
         let x: Vec<f32> = (0..n * FEATURES).map(|_| StandardNormal.sample(&mut rng)).collect();
         let y: Vec<u32> = (0..n as u32).map(|i| i % CLASSES as u32).collect();
-        Ok((Tensor::from_vec(x, (n, FEATURES), device)?, Tensor::from_vec(y, n, device)?))
+        Ok((
+            Tensor::from_vec(x, (n, FEATURES), device)?,
+            Tensor::from_vec(y, n, device)?,
+        ))
     };
     Ok((part(EPOCH_TRAIN)?, part(EPOCH_VAL)?))
 }

@@ -11,9 +11,9 @@ pub mod inputs;
 
 use crate::error::Error;
 use crate::measure::process;
+use crate::measure::stopwatch::Stopwatch;
 use crate::model::bert::BertConfig;
 use crate::model::{Freeze, Mode, ModelSpec};
-use crate::measure::stopwatch::Stopwatch;
 use crate::train::{batch_loss, fit, optimizer, prepare, FitConfig, ModelPlan, PreparedModel, Start};
 use crate::Result;
 use candle_core::Device;
@@ -98,14 +98,16 @@ fn config(workload: Workload) -> FitConfig {
 fn model(o: &BenchOptions, device: &Device) -> Result<PreparedModel> {
     let (spec, input_len, weights) = match o.workload {
         Workload::BertStep | Workload::BertForward => {
-            let spec = ModelSpec::Bert(BertConfig::load(&o.model_dir.join("config.json"))?);
-            let weights = o.model_dir.join("model.safetensors");
-            if !weights.is_file() {
+            let (config, weights) = (o.model_dir.join("config.json"), o.model_dir.join("model.safetensors"));
+            if let Some(missing) = [&config, &weights].into_iter().find(|f| !f.is_file()) {
                 return Err(Error::Model {
-                    origin: weights.display().to_string(),
-                    message: "no such file; fetch the model with `bash .ci/fetch-data.sh data`".into(),
+                    origin: missing.display().to_string(),
+                    message: "no such file; fetch all-MiniLM-L6-v2 with `bash .ci/fetch-data.sh data`, \
+                              or point --model-dir at a folder holding config.json and model.safetensors"
+                        .into(),
                 });
             }
+            let spec = ModelSpec::Bert(BertConfig::load(&config)?);
             (spec, inputs::TOKENS, Some(weights))
         }
         Workload::CnnEpoch => (ModelSpec::Cnn { channels: 32 }, inputs::FEATURES, None),

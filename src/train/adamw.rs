@@ -115,7 +115,11 @@ impl InplaceOp2 for Kernel<'_> {
         let mut moments = self.moments.borrow_mut();
         let (m, v) = &mut *moments;
         if theta.len() != g.len() || theta.len() != m.len() {
-            candle_core::bail!("fused-adamw: parameter of {} values, gradient of {}", theta.len(), g.len());
+            candle_core::bail!(
+                "fused-adamw: parameter of {} values, gradient of {}",
+                theta.len(),
+                g.len()
+            );
         }
         let c = self.c;
         theta

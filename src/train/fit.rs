@@ -1,11 +1,11 @@
 //! The training loop shared by pretraining and every strategy.
 
+use super::adamw::FusedAdamW;
 use super::PreparedModel;
 use crate::measure::stopwatch::Stopwatch;
 use crate::model::{Freeze, Mode};
 use crate::rng::{self, Purpose};
 use crate::Result;
-use super::adamw::FusedAdamW;
 use candle_core::{DType, Tensor};
 use candle_nn::ParamsAdamW;
 use rand::seq::SliceRandom;

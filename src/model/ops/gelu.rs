@@ -82,7 +82,11 @@ impl CustomOp2 for GeluBackward {
     ) -> candle_core::Result<(CpuStorage, Shape)> {
         let (x, dy) = (values(xs, xl, self.name())?, values(dys, dyl, self.name())?);
         if x.len() != dy.len() {
-            bail!("gelu-erf-backward: gradient of {} values for {} inputs", dy.len(), x.len())
+            bail!(
+                "gelu-erf-backward: gradient of {} values for {} inputs",
+                dy.len(),
+                x.len()
+            )
         }
         let mut dx = vec![0f32; x.len()];
         dx.par_chunks_mut(BLOCK)

@@ -149,7 +149,11 @@ impl CustomOp3 for LayerNormBackward {
         let (x, gamma, d) = check((xs, xl), (gs, gl), self.name())?;
         let dy = values(dys, dyl, self.name())?;
         if dy.len() != x.len() {
-            bail!("layer-norm-backward: gradient of {} values for {} inputs", dy.len(), x.len())
+            bail!(
+                "layer-norm-backward: gradient of {} values for {} inputs",
+                dy.len(),
+                x.len()
+            )
         }
         let n = x.len();
         let mut out = vec![0f32; n + 2 * d];
@@ -208,8 +212,13 @@ mod tests {
     fn gradients_match_the_composed_version() {
         let dev = Device::Cpu;
         let (rows, d) = (40, 32);
-        let make = |v: Vec<f32>, s: &[usize]| candle_core::Var::from_tensor(&Tensor::from_vec(v, s, &dev).unwrap()).unwrap();
-        let (x, g, b) = (make(values(rows * d, 7), &[rows, d]), make(values(d, 8), &[d]), make(values(d, 9), &[d]));
+        let make =
+            |v: Vec<f32>, s: &[usize]| candle_core::Var::from_tensor(&Tensor::from_vec(v, s, &dev).unwrap()).unwrap();
+        let (x, g, b) = (
+            make(values(rows * d, 7), &[rows, d]),
+            make(values(d, 8), &[d]),
+            make(values(d, 9), &[d]),
+        );
         let w = Tensor::from_vec(values(rows * d, 10), (rows, d), &dev).unwrap();
         let grads = |y: Tensor| (y * &w).unwrap().sum_all().unwrap().backward().unwrap();
         let fused = grads(layer_norm(&x, &g, &b, 1e-5).unwrap());

@@ -43,10 +43,19 @@ fn operands<'a>(
         d => bail!("{op}: weight of shape {d:?}, expected [out, in]"),
     };
     if x.1.dims().last() != Some(&in_dim) || b.1.dims() != [out_dim] {
-        bail!("{op}: input {:?}, weight [{out_dim}, {in_dim}], bias {:?} do not fit", x.1.dims(), b.1.dims())
+        bail!(
+            "{op}: input {:?}, weight [{out_dim}, {in_dim}], bias {:?} do not fit",
+            x.1.dims(),
+            b.1.dims()
+        )
     }
     let xv = values(x.0, x.1, op)?;
-    Ok((xv, values(w.0, w.1, op)?, values(b.0, b.1, op)?, (xv.len() / in_dim, in_dim, out_dim)))
+    Ok((
+        xv,
+        values(w.0, w.1, op)?,
+        values(b.0, b.1, op)?,
+        (xv.len() / in_dim, in_dim, out_dim),
+    ))
 }
 
 struct Linear;
@@ -131,7 +140,10 @@ impl CustomOp3 for LinearBackward {
         let (out_dim, in_dim) = wl.shape().dims2()?;
         let rows = x.len() / in_dim;
         if dy.len() != rows * out_dim {
-            bail!("linear-backward: gradient of {} values for {rows} x {out_dim} outputs", dy.len())
+            bail!(
+                "linear-backward: gradient of {} values for {rows} x {out_dim} outputs",
+                dy.len()
+            )
         }
         let mut out = vec![0f32; x.len() + w.len() + out_dim];
         let (dx, rest) = out.split_at_mut(x.len());
@@ -177,14 +189,27 @@ mod tests {
     #[test]
     fn matches_candles_linear_with_its_gradients() {
         let dev = Device::Cpu;
-        let make = |n: usize, s: &[usize], seed| Var::from_tensor(&Tensor::from_vec(values(n, seed), s, &dev).unwrap()).unwrap();
-        let (x, w, b) = (make(3 * 5 * 6, &[3, 5, 6], 1), make(4 * 6, &[4, 6], 2), make(4, &[4], 3));
+        let make = |n: usize, s: &[usize], seed| {
+            Var::from_tensor(&Tensor::from_vec(values(n, seed), s, &dev).unwrap()).unwrap()
+        };
+        let (x, w, b) = (
+            make(3 * 5 * 6, &[3, 5, 6], 1),
+            make(4 * 6, &[4, 6], 2),
+            make(4, &[4], 3),
+        );
         let reference = candle_nn::Linear::new(w.as_tensor().clone(), Some(b.as_tensor().clone()));
         let fused = linear(&x, &w, &b).unwrap();
         let composed = reference.forward(&x).unwrap();
         assert_eq!(fused.dims(), &[3, 5, 4]);
         let close = |p: &Tensor, q: &Tensor| {
-            let d = (p - q).unwrap().abs().unwrap().max_all().unwrap().to_scalar::<f32>().unwrap();
+            let d = (p - q)
+                .unwrap()
+                .abs()
+                .unwrap()
+                .max_all()
+                .unwrap()
+                .to_scalar::<f32>()
+                .unwrap();
             assert!(d < 1e-5, "difference {d}");
         };
         close(&fused, &composed);

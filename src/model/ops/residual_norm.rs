@@ -24,7 +24,11 @@ pub fn residual_layer_norm(
     mask: Option<Vec<f32>>,
 ) -> candle_core::Result<Tensor> {
     if mask.as_ref().is_some_and(|m| m.len() != x.elem_count()) || x.dims() != residual.dims() {
-        bail!("residual-layer-norm: input {:?}, residual {:?} and mask do not fit", x.dims(), residual.dims())
+        bail!(
+            "residual-layer-norm: input {:?}, residual {:?} and mask do not fit",
+            x.dims(),
+            residual.dims()
+        )
     }
     if !x.device().is_cpu() {
         let dropped = match &mask {
@@ -79,7 +83,11 @@ impl ResidualNorm {
         let d = last_dim(x.1, op)?;
         let (xv, rv, pv) = (values(x.0, x.1, op)?, values(r.0, r.1, op)?, values(p.0, p.1, op)?);
         if rv.len() != xv.len() || pv.len() != 2 * d {
-            bail!("{op}: {} residual and {} parameter values for rows of {d}", rv.len(), pv.len())
+            bail!(
+                "{op}: {} residual and {} parameter values for rows of {d}",
+                rv.len(),
+                pv.len()
+            )
         }
         let (gamma, beta) = pv.split_at(d);
         Ok((xv, rv, gamma, beta, d))
@@ -153,7 +161,11 @@ impl CustomOp3 for ResidualNormBackward<'_> {
         let d = last_dim(dyl, name)?;
         let n = dy.len();
         if xr.len() != 2 * n || p.len() != 2 * d {
-            bail!("{name}: inputs of {} and {} values for a gradient of {n}", xr.len(), p.len())
+            bail!(
+                "{name}: inputs of {} and {} values for a gradient of {n}",
+                xr.len(),
+                p.len()
+            )
         }
         let ((x, r), gamma) = (xr.split_at(n), &p[..d]);
         let block = d * ROWS_PER_BLOCK;
@@ -172,7 +184,11 @@ impl CustomOp3 for ResidualNormBackward<'_> {
                 let mut sums = vec![0f32; 2 * d];
                 backward_rows(dr, &s, &dy[at..at + len], gamma, &mut sums, self.0.eps);
                 match &self.0.mask {
-                    Some(m) => dx.iter_mut().zip(&*dr).zip(&m[at..at + len]).for_each(|((dx, g), m)| *dx = g * m),
+                    Some(m) => dx
+                        .iter_mut()
+                        .zip(&*dr)
+                        .zip(&m[at..at + len])
+                        .for_each(|((dx, g), m)| *dx = g * m),
                     None => dx.copy_from_slice(dr),
                 }
                 sums
@@ -210,7 +226,14 @@ mod tests {
         let fused = residual_layer_norm(&x, &r, (&g, &b), 1e-5, Some(m.clone())).unwrap();
         let sum = ((&x * Tensor::from_vec(m, (rows, d), &dev).unwrap()).unwrap() + &r).unwrap();
         let separate = layer_norm(&sum, &g, &b, 1e-5).unwrap();
-        let same = (fused - separate).unwrap().abs().unwrap().max_all().unwrap().to_scalar::<f32>().unwrap();
+        let same = (fused - separate)
+            .unwrap()
+            .abs()
+            .unwrap()
+            .max_all()
+            .unwrap()
+            .to_scalar::<f32>()
+            .unwrap();
         assert_eq!(same, 0.0, "the same arithmetic in the same order");
     }
 

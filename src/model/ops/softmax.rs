@@ -80,7 +80,11 @@ impl CustomOp2 for SoftmaxBackward {
         let d = last_dim(yl, self.name())?;
         let (y, dy) = (values(ys, yl, self.name())?, values(dys, dyl, self.name())?);
         if y.len() != dy.len() {
-            bail!("softmax-backward: gradient of {} values for {} outputs", dy.len(), y.len())
+            bail!(
+                "softmax-backward: gradient of {} values for {} outputs",
+                dy.len(),
+                y.len()
+            )
         }
         let mut dx = vec![0f32; y.len()];
         dx.par_chunks_mut(d * ROWS_PER_BLOCK)
@@ -103,11 +107,22 @@ mod tests {
         let composed = candle_nn::ops::softmax(&x, D::Minus1).unwrap();
         let diff = (&fused - composed).unwrap().abs().unwrap().max_all().unwrap();
         assert!(diff.to_scalar::<f32>().unwrap() < 1e-6);
-        let sums = fused.sum(D::Minus1).unwrap().flatten_all().unwrap().to_vec1::<f32>().unwrap();
+        let sums = fused
+            .sum(D::Minus1)
+            .unwrap()
+            .flatten_all()
+            .unwrap()
+            .to_vec1::<f32>()
+            .unwrap();
         assert!(sums.iter().all(|s| (s - 1.0).abs() < 1e-6));
         // A large negative bias (padding) gets no weight; large values do not overflow.
         let masked = Tensor::from_slice(&[1f32, 2.0, -10_000.0, 80.0], (1, 4), &Device::Cpu).unwrap();
-        let p = softmax_last_dim(&masked).unwrap().flatten_all().unwrap().to_vec1::<f32>().unwrap();
+        let p = softmax_last_dim(&masked)
+            .unwrap()
+            .flatten_all()
+            .unwrap()
+            .to_vec1::<f32>()
+            .unwrap();
         assert!(p[2] == 0.0 && (p[3] - 1.0).abs() < 1e-6, "{p:?}");
     }
 

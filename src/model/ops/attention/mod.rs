@@ -15,10 +15,13 @@
 //! dropout multipliers: `dV = (P D)^T dO`, `dP = (dO V^T) D`,
 //! `dS = P (dP - rowsum(dP P))`, `dQ = scale dS K`, `dK = scale dS^T Q`.
 
+mod backward;
+
 use super::fast_math::exp;
 use super::matmul::{product, Matrix};
 use super::simd::{self, multiversion};
 use super::values;
+use backward::AttentionBackward;
 use candle_core::{bail, CpuStorage, CustomOp3, Layout, Tensor};
 use gemm::Parallelism;
 use rayon::prelude::*;
@@ -39,12 +42,23 @@ pub struct AttentionSpec {
 pub fn attention(q: &Tensor, k: &Tensor, v: &Tensor, spec: AttentionSpec) -> candle_core::Result<Tensor> {
     let (b, t, h) = q.dims3()?;
     if k.dims() != q.dims() || v.dims() != q.dims() || spec.heads == 0 || h % spec.heads != 0 {
-        bail!("attention: q {:?}, k {:?}, v {:?} with {} heads do not fit", q.dims(), k.dims(), v.dims(), spec.heads)
+        bail!(
+            "attention: q {:?}, k {:?}, v {:?} with {} heads do not fit",
+            q.dims(),
+            k.dims(),
+            v.dims(),
+            spec.heads
+        )
     }
     if spec.key_bias.len() != b * t || spec.dropout.as_ref().is_some_and(|d| d.len() != b * spec.heads * t * t) {
         bail!("attention: mask or dropout of the wrong size for {b} texts of {t} tokens")
     }
-    let shape = Sizes { b, t, h, heads: spec.heads };
+    let shape = Sizes {
+        b,
+        t,
+        h,
+        heads: spec.heads,
+    };
     let op = Attention {
         shape,
         scale: 1.0 / ((h / spec.heads) as f32).sqrt(),
@@ -96,18 +110,6 @@ multiversion! {
 }
 
 multiversion! {
-    /// Softmax backward in place: `dp` becomes `p * (dp - rowsum(dp * p))`.
-    fn softmax_grad_rows(dp: &mut [f32], p: &[f32], t: usize) {
-        for (dp, p) in dp.chunks_mut(t).zip(p.chunks(t)) {
-            let dot = simd::dot(dp, p);
-            for (g, &p) in dp.iter_mut().zip(p) {
-                *g = p * (*g - dot);
-            }
-        }
-    }
-}
-
-multiversion! {
     /// `a[i] *= b[i]`.
     fn multiply(a: &mut [f32], b: &[f32]) {
         for (a, b) in a.iter_mut().zip(b) {
@@ -138,7 +140,16 @@ impl Attention {
         let at = |x: &[f32]| Matrix::rows(&x[hi * dh..], h);
         // SAFETY: q and k are this text's [t, h] blocks; the head's columns are dh wide.
         unsafe {
-            product(p.as_mut_ptr(), t, false, (t, t, dh), at(q), at(k).transposed(), self.scale, Parallelism::None)
+            product(
+                p.as_mut_ptr(),
+                t,
+                false,
+                (t, t, dh),
+                at(q),
+                at(k).transposed(),
+                self.scale,
+                Parallelism::None,
+            )
         };
         softmax_rows(p, &self.key_bias[bi * t..(bi + 1) * t]);
     }
@@ -165,7 +176,11 @@ impl CustomOp3 for Attention {
         vs: &CpuStorage,
         vl: &Layout,
     ) -> candle_core::Result<(CpuStorage, candle_core::Shape)> {
-        let (q, k, v) = (values(qs, ql, "attention")?, values(ks, kl, "attention")?, values(vs, vl, "attention")?);
+        let (q, k, v) = (
+            values(qs, ql, "attention")?,
+            values(ks, kl, "attention")?,
+            values(vs, vl, "attention")?,
+        );
         let Sizes { t, h, heads, .. } = self.shape;
         let dh = self.shape.head_dim();
         let mut out = vec![0f32; q.len()];
@@ -213,86 +228,6 @@ impl CustomOp3 for Attention {
     }
 }
 
-/// The backward kernel: inputs `[q; k]` (stacked on the batch dimension),
-/// `v`, `dO`; output `dq | dk | dv`, flat.
-struct AttentionBackward<'a>(&'a Attention);
-
-impl CustomOp3 for AttentionBackward<'_> {
-    fn name(&self) -> &'static str {
-        "attention-backward"
-    }
-
-    fn cpu_fwd(
-        &self,
-        qks: &CpuStorage,
-        qkl: &Layout,
-        vs: &CpuStorage,
-        vl: &Layout,
-        dos: &CpuStorage,
-        dol: &Layout,
-    ) -> candle_core::Result<(CpuStorage, candle_core::Shape)> {
-        let op = self.0;
-        let name = "attention-backward";
-        let (qk, v, d_out) = (values(qks, qkl, name)?, values(vs, vl, name)?, values(dos, dol, name)?);
-        let n = v.len();
-        if qk.len() != 2 * n || d_out.len() != n {
-            bail!("{name}: inputs of {}, {} and {} values do not fit", qk.len(), n, d_out.len())
-        }
-        let (q, k) = qk.split_at(n);
-        let Sizes { t, h, .. } = op.shape;
-        let mut grads = vec![0f32; 3 * n];
-        let (dq, rest) = grads.split_at_mut(n);
-        let (dk, dv) = rest.split_at_mut(n);
-        dq.par_chunks_mut(t * h)
-            .zip(dk.par_chunks_mut(t * h).zip(dv.par_chunks_mut(t * h)))
-            .enumerate()
-            .for_each(|(bi, (dq, (dk, dv)))| {
-                let block = bi * t * h..(bi + 1) * t * h;
-                let inputs = [&q[block.clone()], &k[block.clone()], &v[block.clone()], &d_out[block]];
-                op.backward_text(bi, inputs, [dq, dk, dv]);
-            });
-        Ok((CpuStorage::F32(grads), candle_core::Shape::from(3 * n)))
-    }
-}
-
-impl Attention {
-    /// Gradients of one text: `inputs` are its q, k, v, dO blocks, `grads` its dq, dk, dv.
-    fn backward_text(&self, bi: usize, inputs: [&[f32]; 4], grads: [&mut [f32]; 3]) {
-        let [q, k, v, d_out] = inputs;
-        let [dq, dk, dv] = grads;
-        let Sizes { t, h, heads, .. } = self.shape;
-        let dh = self.shape.head_dim();
-        let (mut p, mut pd, mut dp) = (vec![0f32; t * t], vec![0f32; t * t], vec![0f32; t * t]);
-        let col = |x: &[f32], hi: usize| Matrix::rows(&x[hi * dh..], h);
-        for hi in 0..heads {
-            self.probabilities(&mut p, q, k, bi, hi);
-            pd.copy_from_slice(&p);
-            let drop = self.dropout_of(bi, hi);
-            if let Some(d) = drop {
-                multiply(&mut pd, d);
-            }
-            // SAFETY: every matrix is this text's block or a t x t scratch buffer, with the
-            // head's dh columns addressed through row stride h.
-            unsafe {
-                // dV = (P D)^T dO
-                product(dv[hi * dh..].as_mut_ptr(), h, false, (t, dh, t), Matrix::rows(&pd, t).transposed(), col(d_out, hi), 1.0, Parallelism::None);
-                // dP = (dO V^T) D
-                product(dp.as_mut_ptr(), t, false, (t, t, dh), col(d_out, hi), col(v, hi).transposed(), 1.0, Parallelism::None);
-            }
-            if let Some(d) = drop {
-                multiply(&mut dp, d);
-            }
-            softmax_grad_rows(&mut dp, &p, t);
-            // SAFETY: as above.
-            unsafe {
-                // dQ = scale dS K, dK = scale dS^T Q
-                product(dq[hi * dh..].as_mut_ptr(), h, false, (t, dh, t), Matrix::rows(&dp, t), col(k, hi), self.scale, Parallelism::None);
-                product(dk[hi * dh..].as_mut_ptr(), h, false, (t, dh, t), Matrix::rows(&dp, t).transposed(), col(q, hi), self.scale, Parallelism::None);
-            }
-        }
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::super::gradcheck::{self, values};
@@ -301,20 +236,27 @@ mod tests {
 
     fn spec(b: usize, t: usize, heads: usize, dropout: bool) -> AttentionSpec {
         // The last key of every text is padding.
-        let key_bias = (0..b * t).map(|i| if i % t == t - 1 { -10_000.0 } else { 0.0 }).collect();
+        let key_bias = (0..b * t)
+            .map(|i| if i % t == t - 1 { -10_000.0 } else { 0.0 })
+            .collect();
         let dropout = dropout.then(|| {
             (0..b * heads * t * t)
                 .map(|i| if (i * 7) % 5 == 0 { 0.0 } else { 1.25 })
                 .collect()
         });
-        AttentionSpec { heads, key_bias, dropout }
+        AttentionSpec {
+            heads,
+            key_bias,
+            dropout,
+        }
     }
 
     #[test]
     fn matches_the_composed_attention_with_its_gradients() {
         let dev = Device::Cpu;
         let (b, t, h, heads) = (3, 5, 8, 2);
-        let make = |seed| Var::from_tensor(&Tensor::from_vec(values(b * t * h, seed), (b, t, h), &dev).unwrap()).unwrap();
+        let make =
+            |seed| Var::from_tensor(&Tensor::from_vec(values(b * t * h, seed), (b, t, h), &dev).unwrap()).unwrap();
         let (q, k, v) = (make(1), make(2), make(3));
         let w = Tensor::from_vec(values(b * t * h, 4), (b, t, h), &dev).unwrap();
         for dropout in [false, true] {
@@ -329,7 +271,14 @@ mod tests {
             .composed(&q, &k, &v)
             .unwrap();
             let close = |x: &Tensor, y: &Tensor| {
-                let d = (x - y).unwrap().abs().unwrap().max_all().unwrap().to_scalar::<f32>().unwrap();
+                let d = (x - y)
+                    .unwrap()
+                    .abs()
+                    .unwrap()
+                    .max_all()
+                    .unwrap()
+                    .to_scalar::<f32>()
+                    .unwrap();
                 assert!(d < 1e-5, "dropout {dropout}: difference {d}");
             };
             close(&fused, &reference);

@@ -1,0 +1,142 @@
+//! The backward kernel of [`super::attention`], per text and head.
+
+use super::super::matmul::{product, Matrix};
+use super::super::simd::{self, multiversion};
+use super::super::values;
+use super::{multiply, Attention, Sizes};
+use candle_core::{bail, CpuStorage, CustomOp3, Layout};
+use gemm::Parallelism;
+use rayon::prelude::*;
+
+multiversion! {
+    /// Softmax backward in place: `dp` becomes `p * (dp - rowsum(dp * p))`.
+    fn softmax_grad_rows(dp: &mut [f32], p: &[f32], t: usize) {
+        for (dp, p) in dp.chunks_mut(t).zip(p.chunks(t)) {
+            let dot = simd::dot(dp, p);
+            for (g, &p) in dp.iter_mut().zip(p) {
+                *g = p * (*g - dot);
+            }
+        }
+    }
+}
+
+/// The backward kernel: inputs `[q; k]` (stacked on the batch dimension),
+/// `v`, `dO`; output `dq | dk | dv`, flat.
+pub(super) struct AttentionBackward<'a>(pub(super) &'a Attention);
+
+impl CustomOp3 for AttentionBackward<'_> {
+    fn name(&self) -> &'static str {
+        "attention-backward"
+    }
+
+    fn cpu_fwd(
+        &self,
+        qks: &CpuStorage,
+        qkl: &Layout,
+        vs: &CpuStorage,
+        vl: &Layout,
+        dos: &CpuStorage,
+        dol: &Layout,
+    ) -> candle_core::Result<(CpuStorage, candle_core::Shape)> {
+        let op = self.0;
+        let name = "attention-backward";
+        let (qk, v, d_out) = (values(qks, qkl, name)?, values(vs, vl, name)?, values(dos, dol, name)?);
+        let n = v.len();
+        if qk.len() != 2 * n || d_out.len() != n {
+            bail!(
+                "{name}: inputs of {}, {} and {} values do not fit",
+                qk.len(),
+                n,
+                d_out.len()
+            )
+        }
+        let (q, k) = qk.split_at(n);
+        let Sizes { t, h, .. } = op.shape;
+        let mut grads = vec![0f32; 3 * n];
+        let (dq, rest) = grads.split_at_mut(n);
+        let (dk, dv) = rest.split_at_mut(n);
+        dq.par_chunks_mut(t * h)
+            .zip(dk.par_chunks_mut(t * h).zip(dv.par_chunks_mut(t * h)))
+            .enumerate()
+            .for_each(|(bi, (dq, (dk, dv)))| {
+                let block = bi * t * h..(bi + 1) * t * h;
+                let inputs = [&q[block.clone()], &k[block.clone()], &v[block.clone()], &d_out[block]];
+                op.backward_text(bi, inputs, [dq, dk, dv]);
+            });
+        Ok((CpuStorage::F32(grads), candle_core::Shape::from(3 * n)))
+    }
+}
+
+impl Attention {
+    /// Gradients of one text: `inputs` are its q, k, v, dO blocks, `grads` its dq, dk, dv.
+    fn backward_text(&self, bi: usize, inputs: [&[f32]; 4], grads: [&mut [f32]; 3]) {
+        let [q, k, v, d_out] = inputs;
+        let [dq, dk, dv] = grads;
+        let Sizes { t, h, heads, .. } = self.shape;
+        let dh = self.shape.head_dim();
+        let (mut p, mut pd, mut dp) = (vec![0f32; t * t], vec![0f32; t * t], vec![0f32; t * t]);
+        let col = |x: &[f32], hi: usize| Matrix::rows(&x[hi * dh..], h);
+        for hi in 0..heads {
+            self.probabilities(&mut p, q, k, bi, hi);
+            pd.copy_from_slice(&p);
+            let drop = self.dropout_of(bi, hi);
+            if let Some(d) = drop {
+                multiply(&mut pd, d);
+            }
+            // SAFETY: every matrix is this text's block or a t x t scratch buffer, with the
+            // head's dh columns addressed through row stride h.
+            unsafe {
+                // dV = (P D)^T dO
+                product(
+                    dv[hi * dh..].as_mut_ptr(),
+                    h,
+                    false,
+                    (t, dh, t),
+                    Matrix::rows(&pd, t).transposed(),
+                    col(d_out, hi),
+                    1.0,
+                    Parallelism::None,
+                );
+                // dP = (dO V^T) D
+                product(
+                    dp.as_mut_ptr(),
+                    t,
+                    false,
+                    (t, t, dh),
+                    col(d_out, hi),
+                    col(v, hi).transposed(),
+                    1.0,
+                    Parallelism::None,
+                );
+            }
+            if let Some(d) = drop {
+                multiply(&mut dp, d);
+            }
+            softmax_grad_rows(&mut dp, &p, t);
+            // SAFETY: as above.
+            unsafe {
+                // dQ = scale dS K, dK = scale dS^T Q
+                product(
+                    dq[hi * dh..].as_mut_ptr(),
+                    h,
+                    false,
+                    (t, dh, t),
+                    Matrix::rows(&dp, t),
+                    col(k, hi),
+                    self.scale,
+                    Parallelism::None,
+                );
+                product(
+                    dk[hi * dh..].as_mut_ptr(),
+                    h,
+                    false,
+                    (t, dh, t),
+                    Matrix::rows(&dp, t).transposed(),
+                    col(q, hi),
+                    self.scale,
+                    Parallelism::None,
+                );
+            }
+        }
+    }
+}

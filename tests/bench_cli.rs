@@ -1,0 +1,45 @@
+//! `reuse-bench bench`: the real binary times a real workload and prints a
+//! JSON line compare.sh can read; bad input gets a clear error.
+
+use std::process::Command;
+
+fn bench(args: &[&str]) -> std::process::Output {
+    Command::new(env!("CARGO_BIN_EXE_reuse-bench"))
+        .arg("bench")
+        .args(args)
+        .output()
+        .expect("run reuse-bench")
+}
+
+#[test]
+fn an_epoch_benchmark_prints_one_parseable_line() {
+    let out = bench(&["--workload", "mlp-epoch", "--iters", "3", "--warmup", "0", "--json"]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let text = String::from_utf8(out.stdout).unwrap();
+    let v: serde_json::Value = serde_json::from_str(text.trim()).expect("one JSON line");
+    assert_eq!(v["impl"], "reuse-bench");
+    assert_eq!(v["workload"], "mlp-epoch");
+    assert_eq!(v["threads"], 1);
+    assert_eq!(v["samples_per_iter"], 1250);
+    let iters = v["iter_s"].as_array().unwrap();
+    assert_eq!(iters.len(), 3);
+    assert!(iters.iter().all(|s| s.as_f64().unwrap() > 0.0));
+    let rate = v["samples_per_s"].as_f64().unwrap();
+    assert!(rate.is_finite() && rate > 0.0, "{rate}");
+    let rss = v["peak_rss_bytes"].as_u64().unwrap();
+    assert!(rss > 1 << 20 && rss < 8 << 30, "{rss}");
+}
+
+#[test]
+fn an_unknown_workload_and_a_missing_model_are_named() {
+    let out = bench(&["--workload", "bert-stpe"]);
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("bert-stpe") && err.contains("bert-step"), "{err}");
+
+    let dir = tempfile::tempdir().unwrap();
+    let out = bench(&["--workload", "bert-step", "--model-dir", dir.path().to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("config.json") && err.contains("fetch-data"), "{err}");
+}
