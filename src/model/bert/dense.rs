@@ -7,8 +7,9 @@
 //! to sum it over the batch; and it is four nodes of the backward pass where
 //! one will do.
 
+use super::param;
 use crate::model::ops;
-use candle_core::{Module, Tensor};
+use candle_core::Tensor;
 use candle_nn::VarBuilder;
 
 /// `y = x W^T + b`, parameters named `weight` (`[out, in]`) and `bias` as in Hugging Face files.
@@ -27,8 +28,9 @@ impl Dense {
     }
 }
 
-impl Module for Dense {
-    fn forward(&self, x: &Tensor) -> candle_core::Result<Tensor> {
-        ops::linear(x, &self.weight, &self.bias)
+impl Dense {
+    /// `x W^T + b`; the parameters are recorded for a backward pass only when `train`.
+    pub fn forward(&self, x: &Tensor, train: bool) -> candle_core::Result<Tensor> {
+        ops::linear(x, &param(&self.weight, train), &param(&self.bias, train))
     }
 }

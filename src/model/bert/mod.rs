@@ -21,9 +21,31 @@ pub use config::BertConfig;
 
 use super::dropout::Dropout;
 use super::{ops, Backbone};
-use candle_core::{DType, Module, Tensor};
+use candle_core::{DType, Tensor};
 use candle_nn::{Embedding, VarBuilder};
 use dense::Dense;
+
+/// A parameter as a forward pass should see it: itself when training, so
+/// the pass records what the backward pass needs; detached otherwise, so an
+/// evaluation records nothing and frees each intermediate as soon as the
+/// next layer has read it (gradient-free evaluation; candle has no
+/// `no_grad` switch, and a pass that records keeps every intermediate alive).
+fn param(t: &Tensor, train: bool) -> Tensor {
+    if train {
+        t.clone()
+    } else {
+        t.detach()
+    }
+}
+
+/// Rows of an embedding table for `ids` (any shape): `[..., hidden]`.
+fn embed(table: &Embedding, ids: &Tensor, train: bool) -> candle_core::Result<Tensor> {
+    let mut dims = ids.dims().to_vec();
+    dims.push(table.hidden_size());
+    param(table.embeddings(), train)
+        .index_select(&ids.flatten_all()?, 0)?
+        .reshape(dims)
+}
 
 /// LayerNorm over the hidden dimension.
 struct LayerNorm {
@@ -41,13 +63,20 @@ impl LayerNorm {
         })
     }
 
-    fn forward(&self, x: &Tensor) -> candle_core::Result<Tensor> {
-        ops::layer_norm(x, &self.weight, &self.bias, self.eps)
+    fn forward(&self, x: &Tensor, train: bool) -> candle_core::Result<Tensor> {
+        ops::layer_norm(x, &param(&self.weight, train), &param(&self.bias, train), self.eps)
     }
 
     /// `LayerNorm(x * mask + residual)`: a sub-layer's dropout, skip connection and norm.
-    fn forward_residual(&self, x: &Tensor, residual: &Tensor, mask: Option<Vec<f32>>) -> candle_core::Result<Tensor> {
-        ops::residual_layer_norm(x, residual, (&self.weight, &self.bias), self.eps, mask)
+    fn forward_residual(
+        &self,
+        x: &Tensor,
+        residual: &Tensor,
+        mask: Option<Vec<f32>>,
+        train: bool,
+    ) -> candle_core::Result<Tensor> {
+        let (weight, bias) = (param(&self.weight, train), param(&self.bias, train));
+        ops::residual_layer_norm(x, residual, (&weight, &bias), self.eps, mask)
     }
 }
 
@@ -95,18 +124,18 @@ impl Layer {
             dropout: self.attention_dropout.mask(b * self.heads * t * t, train),
         };
         let context = ops::attention(
-            &self.query.forward(h)?,
-            &self.key.forward(h)?,
-            &self.value.forward(h)?,
+            &self.query.forward(h, train)?,
+            &self.key.forward(h, train)?,
+            &self.value.forward(h, train)?,
             spec,
         )?;
-        let attended = self.attention_out.forward(&context)?;
+        let attended = self.attention_out.forward(&context, train)?;
         let mask = self.hidden_dropout.mask(attended.elem_count(), train);
-        let a = self.attention_norm.forward_residual(&attended, h, mask)?;
-        let inner = ops::gelu_erf(&self.intermediate.forward(&a)?)?;
-        let out = self.output.forward(&inner)?;
+        let a = self.attention_norm.forward_residual(&attended, h, mask, train)?;
+        let inner = ops::gelu_erf(&self.intermediate.forward(&a, train)?)?;
+        let out = self.output.forward(&inner, train)?;
         let mask = self.hidden_dropout.mask(out.elem_count(), train);
-        self.output_norm.forward_residual(&out, &a, mask)
+        self.output_norm.forward_residual(&out, &a, mask, train)
     }
 }
 
@@ -158,12 +187,10 @@ impl Backbone for Bert {
         let mask = ids.ne(self.pad_token_id)?.to_dtype(DType::F32)?; // [batch, tokens]
         let positions = Tensor::arange(0u32, t as u32, device)?;
         let types = Tensor::zeros((b, t), DType::U32, device)?;
-        let embedded = self
-            .word
-            .forward(&ids)?
-            .broadcast_add(&self.position.forward(&positions)?)?
-            .add(&self.token_type.forward(&types)?)?;
-        let mut h = self.dropout.forward(&self.norm.forward(&embedded)?, train)?;
+        let embedded = embed(&self.word, &ids, train)?
+            .broadcast_add(&embed(&self.position, &positions, train)?)?
+            .add(&embed(&self.token_type, &types, train)?)?;
+        let mut h = self.dropout.forward(&self.norm.forward(&embedded, train)?, train)?;
         // Padding gets a large negative score, so softmax gives it no attention.
         let key_bias: Vec<f32> = mask
             .flatten_all()?
@@ -272,6 +299,27 @@ mod tests {
             "two training passes draw different masks"
         );
         assert_ne!(run(Mode::Train), run(Mode::Eval));
+    }
+
+    /// Evaluation records no graph (so its intermediates are freed as it
+    /// goes); training records one that reaches the weights.
+    #[test]
+    fn evaluation_is_gradient_free() {
+        let spec = ModelSpec::Bert(tiny());
+        let m = prepare(&Strategy::Scratch.plan(&spec, 40, 3, 0, None).unwrap(), &Device::Cpu).unwrap();
+        let (x, _) = batch();
+        let bert = Bert::new(
+            &tiny(),
+            40,
+            0,
+            VarBuilder::from_varmap(&m.varmap, DType::F32, &Device::Cpu),
+        )
+        .unwrap();
+        assert!(
+            !bert.features(&x, false).unwrap().track_op(),
+            "evaluation recorded a graph"
+        );
+        assert!(bert.features(&x, true).unwrap().track_op());
     }
 
     #[test]
