@@ -10,7 +10,7 @@
 #   REUSE_BENCH=PATH   the reuse-bench binary (default target/release/reuse-bench; build it with
 #                      cargo build --release); --reuse-bench PATH does the same
 #   THREADS=N          compute threads for every workload (default: bert-* 2, *-epoch 1)
-#   ITERS=N WARMUP=K   timed / untimed iterations for every workload (default: bert-* 5 + 1,
+#   ITERS=N WARMUP=K   timed / untimed iterations for every workload (default: bert-* 10 + 3,
 #                      *-epoch 10 + 2)
 #   MODEL_DIR=DIR      all-MiniLM-L6-v2 (default data/all-MiniLM-L6-v2; bash .ci/fetch-data.sh data)
 #   OUT=FILE           where the JSON lines go (default benches/pytorch/last-run.jsonl); each
@@ -90,7 +90,7 @@ print("  %-12s %12.1f samples/s  peak RSS %5.0f MiB" % (r["impl"], r["samples_pe
 
 for w in "${workloads[@]}"; do
   case "$w" in
-    bert-*) t="${THREADS:-2}"; n="${ITERS:-5}"; k="${WARMUP:-1}" ;;
+    bert-*) t="${THREADS:-2}"; n="${ITERS:-10}"; k="${WARMUP:-3}" ;;
     *) t="${THREADS:-1}"; n="${ITERS:-10}"; k="${WARMUP:-2}" ;;
   esac
   for ((r = 1; r <= rounds; r++)); do
