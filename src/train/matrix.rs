@@ -104,8 +104,9 @@ impl std::fmt::Display for Shard {
 
 /// A run's expected cost in arbitrary units: a fixed part (process start,
 /// data, evaluation) plus a part that grows with its labelled examples; a
-/// probe trains only its head, so its share is smaller.
-fn expected_cost(run: &RunSpec) -> f64 {
+/// probe trains only its head, so its share is smaller. Shards are dealt,
+/// and side-by-side jobs started, by it.
+pub fn expected_cost(run: &RunSpec) -> f64 {
     let per_label = match run.strategy {
         Strategy::Probe => 0.5,
         _ => 1.0,
