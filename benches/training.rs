@@ -27,6 +27,20 @@ fn as_a_worker() {
     reuse_bench::runtime::configure();
 }
 
+/// One epoch at the default suite's optimiser settings, batch 32.
+fn one_epoch_config() -> FitConfig {
+    FitConfig {
+        learning_rate: 1e-3,
+        weight_decay: 1e-2,
+        batch_size: 32,
+        max_epochs: 1,
+        min_steps_per_epoch: 1,
+        patience: 1,
+        target_accuracy: 1.0,
+        seed: 0,
+    }
+}
+
 fn generation(c: &mut Criterion) {
     as_a_worker();
     c.bench_function("mnist1d/generate 4000 per class", |b| {
@@ -40,16 +54,7 @@ fn one_epoch(c: &mut Criterion) {
     let train: Dataset = budget_subset(&target.train, 250, 0).unwrap();
     let (x, y) = train.to_tensors(&Device::Cpu).unwrap();
     let (vx, vy) = target.val.to_tensors(&Device::Cpu).unwrap();
-    let cfg = FitConfig {
-        learning_rate: 1e-3,
-        weight_decay: 1e-2,
-        batch_size: 32,
-        max_epochs: 1,
-        min_steps_per_epoch: 1,
-        patience: 1,
-        target_accuracy: 1.0,
-        seed: 0,
-    };
+    let cfg = one_epoch_config();
     let mut group = c.benchmark_group("fit/1 epoch, 1250 examples, batch 32");
     group.sample_size(20);
     for (label, spec) in [
@@ -82,16 +87,7 @@ fn harness_overhead(c: &mut Criterion) {
     let train: Dataset = budget_subset(&target.train, 250, 0).unwrap();
     let (x, y) = train.to_tensors(&Device::Cpu).unwrap();
     let (vx, vy) = target.val.to_tensors(&Device::Cpu).unwrap();
-    let cfg = FitConfig {
-        learning_rate: 1e-3,
-        weight_decay: 1e-2,
-        batch_size: 32,
-        max_epochs: 1,
-        min_steps_per_epoch: 1,
-        patience: 1,
-        target_accuracy: 1.0,
-        seed: 0,
-    };
+    let cfg = one_epoch_config();
     let spec = ModelSpec::Cnn { channels: 32 };
     let plan = ModelPlan {
         spec: &spec,

@@ -24,6 +24,7 @@ use super::{ops, Backbone};
 use candle_core::{DType, Tensor};
 use candle_nn::{Embedding, VarBuilder};
 use dense::Dense;
+use std::sync::Arc;
 
 /// A parameter as a forward pass should see it: itself when training, so
 /// the pass records what the backward pass needs; detached otherwise, so an
@@ -116,11 +117,11 @@ impl Layer {
 
     /// `[batch, tokens, hidden]` -> the same shape; `key_bias` is `[batch * tokens]`
     /// (0 for a token, a large negative number for padding).
-    fn forward(&self, h: &Tensor, key_bias: &[f32], train: bool) -> candle_core::Result<Tensor> {
+    fn forward(&self, h: &Tensor, key_bias: &Arc<[f32]>, train: bool) -> candle_core::Result<Tensor> {
         let (b, t, _) = h.dims3()?;
         let spec = ops::AttentionSpec {
             heads: self.heads,
-            key_bias: key_bias.to_vec(),
+            key_bias: Arc::clone(key_bias),
             dropout: self.attention_dropout.mask(b * self.heads * t * t, train),
         };
         let context = ops::attention(
@@ -192,7 +193,7 @@ impl Backbone for Bert {
             .add(&embed(&self.token_type, &types, train)?)?;
         let mut h = self.dropout.forward(&self.norm.forward(&embedded, train)?, train)?;
         // Padding gets a large negative score, so softmax gives it no attention.
-        let key_bias: Vec<f32> = mask
+        let key_bias: Arc<[f32]> = mask
             .flatten_all()?
             .to_vec1::<f32>()?
             .iter()

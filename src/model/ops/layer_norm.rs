@@ -6,7 +6,7 @@
 //! `rstd` are recomputed from `x` (cheaper than keeping them).
 
 use super::simd::{self, multiversion};
-use super::{last_dim, values, ROWS_PER_BLOCK};
+use super::{last_dim, unpack, values, ROWS_PER_BLOCK};
 use candle_core::{bail, CpuStorage, CustomOp3, Layout, Shape, Tensor};
 use rayon::prelude::*;
 
@@ -119,12 +119,8 @@ impl CustomOp3 for LayerNorm {
     ) -> candle_core::Result<(Option<Tensor>, Option<Tensor>, Option<Tensor>)> {
         // One buffer: dx, then dgamma, then dbeta.
         let packed = x.apply_op3_no_bwd(gamma, &dy.contiguous()?, &LayerNormBackward { eps: self.eps })?;
-        let (n, d) = (x.elem_count(), gamma.elem_count());
-        Ok((
-            Some(packed.narrow(0, 0, n)?.reshape(x.shape())?),
-            Some(packed.narrow(0, n, d)?.reshape(gamma.shape())?),
-            Some(packed.narrow(0, n + d, d)?.reshape(gamma.shape())?),
-        ))
+        let [dx, dgamma, dbeta] = unpack(&packed, [x.shape(), gamma.shape(), gamma.shape()])?;
+        Ok((Some(dx), Some(dgamma), Some(dbeta)))
     }
 }
 
@@ -192,8 +188,7 @@ mod tests {
         let b = Tensor::from_vec(values(24, 3), 24, &dev).unwrap();
         let fused = layer_norm(&x, &g, &b, 1e-5).unwrap();
         let composed = candle_nn::ops::layer_norm_slow(&x, &g, &b, 1e-5).unwrap();
-        let diff = (fused - composed).unwrap().abs().unwrap().max_all().unwrap();
-        assert!(diff.to_scalar::<f32>().unwrap() < 1e-5);
+        assert!(gradcheck::max_diff(&fused, &composed) < 1e-5);
     }
 
     #[test]
@@ -224,14 +219,7 @@ mod tests {
         let fused = grads(layer_norm(&x, &g, &b, 1e-5).unwrap());
         let composed = grads(candle_nn::ops::layer_norm_slow(&x, &g, &b, 1e-5).unwrap());
         for var in [&x, &g, &b] {
-            let diff = (fused.get(var).unwrap() - composed.get(var).unwrap())
-                .unwrap()
-                .abs()
-                .unwrap()
-                .max_all()
-                .unwrap()
-                .to_scalar::<f32>()
-                .unwrap();
+            let diff = gradcheck::max_diff(fused.get(var).unwrap(), composed.get(var).unwrap());
             assert!(diff < 1e-4, "difference {diff}");
         }
     }

@@ -9,7 +9,7 @@
 //! pass two products (`dx = dy W`, `dW = dy^T x`) and a column sum.
 
 use super::matmul::{all_threads, product, Matrix};
-use super::values;
+use super::{unpack, values};
 use candle_core::{bail, CpuStorage, CustomOp3, Layout, Shape, Tensor};
 
 /// `x W^T + b`; `x` is `[..., in]`, `weight` `[out, in]`, `bias` `[out]`.
@@ -109,12 +109,8 @@ impl CustomOp3 for Linear {
     ) -> candle_core::Result<(Option<Tensor>, Option<Tensor>, Option<Tensor>)> {
         // One buffer: dx, then dW, then db.
         let packed = x.apply_op3_no_bwd(w, &dy.contiguous()?, &LinearBackward)?;
-        let (n, nw) = (x.elem_count(), w.elem_count());
-        Ok((
-            Some(packed.narrow(0, 0, n)?.reshape(x.shape())?),
-            Some(packed.narrow(0, n, nw)?.reshape(w.shape())?),
-            Some(packed.narrow(0, n + nw, b.elem_count())?),
-        ))
+        let [dx, dw, db] = unpack(&packed, [x.shape(), w.shape(), b.shape()])?;
+        Ok((Some(dx), Some(dw), Some(db)))
     }
 }
 
@@ -202,14 +198,7 @@ mod tests {
         let composed = reference.forward(&x).unwrap();
         assert_eq!(fused.dims(), &[3, 5, 4]);
         let close = |p: &Tensor, q: &Tensor| {
-            let d = (p - q)
-                .unwrap()
-                .abs()
-                .unwrap()
-                .max_all()
-                .unwrap()
-                .to_scalar::<f32>()
-                .unwrap();
+            let d = gradcheck::max_diff(p, q);
             assert!(d < 1e-5, "difference {d}");
         };
         close(&fused, &composed);

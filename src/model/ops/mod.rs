@@ -32,7 +32,7 @@ pub use linear::linear;
 pub use residual_norm::residual_layer_norm;
 pub use softmax::softmax_last_dim;
 
-use candle_core::{bail, CpuStorage, Layout};
+use candle_core::{bail, CpuStorage, Layout, Shape, Tensor};
 
 /// Rows per unit of parallel work.
 const ROWS_PER_BLOCK: usize = 16;
@@ -46,6 +46,20 @@ fn values<'a>(storage: &'a CpuStorage, layout: &Layout, op: &str) -> candle_core
         bail!("{op}: the input must be contiguous")
     };
     Ok(&v[start..end])
+}
+
+/// Splits a backward kernel's flat output into its consecutive gradients, of
+/// the given shapes (a custom op returns one tensor, so the gradients of its
+/// inputs travel packed in one buffer).
+fn unpack<const N: usize>(packed: &Tensor, shapes: [&Shape; N]) -> candle_core::Result<[Tensor; N]> {
+    let mut at = 0;
+    let mut parts = Vec::with_capacity(N);
+    for shape in shapes {
+        let n = shape.elem_count();
+        parts.push(packed.narrow(0, at, n)?.reshape(shape)?);
+        at += n;
+    }
+    Ok(parts.try_into().unwrap_or_else(|_| unreachable!("one part per shape")))
 }
 
 /// Width of the last dimension, checking that the tensor has one.
@@ -62,6 +76,18 @@ pub(crate) mod gradcheck {
     //! the forward function itself.
 
     use candle_core::{Device, Tensor, Var};
+
+    /// The largest absolute difference between two tensors of one shape.
+    pub fn max_diff(a: &Tensor, b: &Tensor) -> f32 {
+        (a - b)
+            .unwrap()
+            .abs()
+            .unwrap()
+            .max_all()
+            .unwrap()
+            .to_scalar::<f32>()
+            .unwrap()
+    }
 
     /// Deterministic values in about [-2, 2].
     pub fn values(n: usize, seed: u32) -> Vec<f32> {
