@@ -41,6 +41,16 @@ fn one_epoch_config() -> FitConfig {
     }
 }
 
+/// The default suite's training set at 250 labels per class, and its validation set.
+fn epoch_data() -> ((Tensor, Tensor), (Tensor, Tensor)) {
+    let target = TaskSpec::default().target_task().unwrap();
+    let train: Dataset = budget_subset(&target.train, 250, 0).unwrap();
+    (
+        train.to_tensors(&Device::Cpu).unwrap(),
+        target.val.to_tensors(&Device::Cpu).unwrap(),
+    )
+}
+
 fn generation(c: &mut Criterion) {
     as_a_worker();
     c.bench_function("mnist1d/generate 4000 per class", |b| {
@@ -50,10 +60,7 @@ fn generation(c: &mut Criterion) {
 
 fn one_epoch(c: &mut Criterion) {
     as_a_worker();
-    let target = TaskSpec::default().target_task().unwrap();
-    let train: Dataset = budget_subset(&target.train, 250, 0).unwrap();
-    let (x, y) = train.to_tensors(&Device::Cpu).unwrap();
-    let (vx, vy) = target.val.to_tensors(&Device::Cpu).unwrap();
+    let ((x, y), (vx, vy)) = epoch_data();
     let cfg = one_epoch_config();
     let mut group = c.benchmark_group("fit/1 epoch, 1250 examples, batch 32");
     group.sample_size(20);
@@ -83,10 +90,7 @@ fn one_epoch(c: &mut Criterion) {
 /// The loop `fit` runs per epoch against the bare optimiser steps of that epoch.
 fn harness_overhead(c: &mut Criterion) {
     as_a_worker();
-    let target = TaskSpec::default().target_task().unwrap();
-    let train: Dataset = budget_subset(&target.train, 250, 0).unwrap();
-    let (x, y) = train.to_tensors(&Device::Cpu).unwrap();
-    let (vx, vy) = target.val.to_tensors(&Device::Cpu).unwrap();
+    let ((x, y), (vx, vy)) = epoch_data();
     let cfg = one_epoch_config();
     let spec = ModelSpec::Cnn { channels: 32 };
     let plan = ModelPlan {
