@@ -163,6 +163,12 @@ pub trait Backbone: Send + Sync {
     fn features(&self, x: &Tensor, train: bool) -> candle_core::Result<Tensor>;
     /// Width of the feature vector the head receives.
     fn feature_dim(&self) -> usize;
+    /// The padding token id, for a backbone that reads token ids and ignores
+    /// padding: evaluation may then sort texts by length and drop trailing
+    /// padding columns ([`crate::train::eval_batches`]).
+    fn padding_id(&self) -> Option<u32> {
+        None
+    }
 }
 
 /// Inputs that already are features.
@@ -214,6 +220,12 @@ impl Network {
     /// and what can be cached once per dataset.
     pub fn features(&self, x: &Tensor) -> candle_core::Result<Tensor> {
         Ok(self.backbone.features(&x.detach(), false)?.detach())
+    }
+
+    /// The padding token id when the inputs are token ids whose padding the
+    /// network ignores ([`Backbone::padding_id`]).
+    pub fn padding_id(&self) -> Option<u32> {
+        self.backbone.padding_id()
     }
 
     /// Class scores `[batch, num_classes]` for `x` `[batch, input_len]`.

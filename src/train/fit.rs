@@ -1,6 +1,7 @@
 //! The training loop shared by pretraining and every strategy.
 
 use super::adamw::FusedAdamW;
+use super::eval_batches::eval_batches;
 use super::PreparedModel;
 use crate::measure::stopwatch::Stopwatch;
 use crate::model::{Freeze, Mode};
@@ -276,16 +277,14 @@ pub fn accuracy(model: &PreparedModel, data: (&Tensor, &Tensor)) -> Result<f64> 
         return Ok(0.0);
     }
     let mut correct = 0.0f64;
-    let chunk = model.eval_chunk.max(1);
-    for start in (0..n).step_by(chunk) {
-        let len = chunk.min(n - start);
+    for batch in eval_batches(x, model.eval_chunk, model.network.padding_id())? {
         // Evaluation builds no graph: the input is detached and so are the features.
         let logits = model
             .network
-            .forward(&x.narrow(0, start, len)?.detach(), Freeze::Backbone, Mode::Eval)?;
+            .forward(&batch.inputs(x)?.detach(), Freeze::Backbone, Mode::Eval)?;
         let hits = logits
             .argmax(1)?
-            .eq(&y.narrow(0, start, len)?)?
+            .eq(&batch.labels(y)?)?
             .to_dtype(DType::F32)?
             .sum_all()?;
         correct += hits.to_scalar::<f32>()? as f64;

@@ -4,9 +4,11 @@
 //! as is the run matrix they span ([`matrix`]). [`session`] runs the phases
 //! every run shares (build, train, test once); [`probe_cache`] lets a probe on
 //! a large frozen backbone train its head on features computed once;
-//! [`adamw`] is the optimiser, one in-place pass per parameter.
+//! [`adamw`] is the optimiser, one in-place pass per parameter;
+//! [`eval_batches`] splits evaluation into forward passes.
 
 pub mod adamw;
+pub mod eval_batches;
 pub mod fit;
 pub mod matrix;
 pub mod probe_cache;

@@ -8,6 +8,7 @@
 //! run), plus validation and test. The first probe run pays for it in its
 //! init phase; the others load the file.
 
+use super::eval_batches::{eval_batches, inverse_order};
 use super::{prepare, Strategy, TrainSpec};
 use crate::data::splits::{budget_indices, ClassSplit};
 use crate::data::Dataset;
@@ -123,12 +124,16 @@ fn compute(
     let model = prepare(&plan, device)?;
     let features = |ds: &Dataset| -> Result<Tensor> {
         let (x, _) = ds.to_tensors(device)?;
-        let mut parts = Vec::new();
-        for start in (0..ds.len()).step_by(model.eval_chunk.max(1)) {
-            let len = model.eval_chunk.min(ds.len() - start);
-            parts.push(model.network.features(&x.narrow(0, start, len)?)?);
-        }
-        Ok(Tensor::cat(&parts, 0)?)
+        let batches = eval_batches(&x, model.eval_chunk, model.network.padding_id())?;
+        let parts = batches
+            .iter()
+            .map(|b| Ok(model.network.features(&b.inputs(&x)?)?))
+            .collect::<Result<Vec<_>>>()?;
+        let features = Tensor::cat(&parts, 0)?;
+        Ok(match inverse_order(&batches)? {
+            Some(inverse) => features.index_select(&inverse, 0)?,
+            None => features,
+        })
     };
     let backbone_params = (model.total_params - model.trainable_params) as u32;
     let tensors: HashMap<String, Tensor> = [

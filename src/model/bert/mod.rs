@@ -212,6 +212,10 @@ impl Backbone for Bert {
     fn feature_dim(&self) -> usize {
         self.hidden
     }
+
+    fn padding_id(&self) -> Option<u32> {
+        Some(self.pad_token_id)
+    }
 }
 
 #[cfg(test)]
@@ -321,6 +325,50 @@ mod tests {
             "evaluation recorded a graph"
         );
         assert!(bert.features(&x, true).unwrap().track_op());
+    }
+
+    /// Evaluation sorts texts by length and drops trailing padding columns;
+    /// the class scores, put back in row order, are those of full-width passes.
+    #[test]
+    fn trimmed_evaluation_batches_give_the_full_width_scores() {
+        use crate::train::eval_batches::{eval_batches, inverse_order};
+        let spec = ModelSpec::Bert(tiny());
+        let m = prepare(&Strategy::Scratch.plan(&spec, 12, 3, 0, None).unwrap(), &Device::Cpu).unwrap();
+        // Ten texts of 1 to 12 tokens, padded to 12.
+        let ids: Vec<f32> = (0..10 * 12)
+            .map(|i| {
+                if i % 12 < 1 + (i / 12 * 7) % 12 {
+                    (1 + (i * 5) % 39) as f32
+                } else {
+                    0.0
+                }
+            })
+            .collect();
+        let x = Tensor::from_vec(ids, (10, 12), &Device::Cpu).unwrap();
+        let full = m.network.forward(&x, Freeze::Backbone, Mode::Eval).unwrap();
+        let batches = eval_batches(&x, 3, m.network.padding_id()).unwrap();
+        assert!(batches.iter().any(|b| b.inputs(&x).unwrap().dim(1).unwrap() < 12));
+        let parts: Vec<Tensor> = batches
+            .iter()
+            .map(|b| {
+                m.network
+                    .forward(&b.inputs(&x).unwrap(), Freeze::Backbone, Mode::Eval)
+                    .unwrap()
+            })
+            .collect();
+        let trimmed = Tensor::cat(&parts, 0)
+            .unwrap()
+            .index_select(&inverse_order(&batches).unwrap().unwrap(), 0)
+            .unwrap();
+        let diff = (full - trimmed)
+            .unwrap()
+            .abs()
+            .unwrap()
+            .max_all()
+            .unwrap()
+            .to_scalar::<f32>()
+            .unwrap();
+        assert!(diff < 1e-5, "trimming changed the scores by {diff}");
     }
 
     #[test]
