@@ -9,7 +9,7 @@ use common::{expect_code, read_json, stderr, test_accuracies, Fixture};
 #[test]
 fn two_jobs_give_the_same_accuracies_as_one() {
     let fx = Fixture::new();
-    expect_code(&fx.run(&["run", "--quick", "--out", "one"]), 0);
+    expect_code(&fx.run(&["run", "--quick", "--jobs", "1", "--out", "one"]), 0);
     let two = fx.run(&["run", "--quick", "--jobs", "2", "--out", "two"]);
     expect_code(&two, 0);
     let (a, b) = (
@@ -38,4 +38,10 @@ fn two_jobs_give_the_same_accuracies_as_one() {
         stderr(&refused)
     );
     assert!(!fx.path("many").exists());
+
+    // The default, auto, fills the cores at the suite's one thread per worker.
+    expect_code(&fx.run(&["run", "--quick", "--out", "auto"]), 0);
+    let auto = read_json(&fx.path("auto/results.json"));
+    assert_eq!(auto["machine"]["parallel_jobs"], cores);
+    assert_eq!(test_accuracies(&auto), test_accuracies(&a));
 }

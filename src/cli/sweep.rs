@@ -1,7 +1,7 @@
 //! The commands around a sweep: `run` (fresh, sharded or resumed), `report`
 //! (from results.json, or from the runs of a stopped sweep) and `merge`.
 
-use super::{given_model, MergeArgs, ReportArgs, RunArgs, EXIT_RUNS_FAILED};
+use super::{given_model, Jobs, MergeArgs, ReportArgs, RunArgs, EXIT_RUNS_FAILED};
 use anyhow::{Context, Result};
 use reuse_bench::analysis::Results;
 use reuse_bench::report::{self, Files};
@@ -9,7 +9,7 @@ use reuse_bench::results::files::{INDEX_HTML, RESULTS_JSON, SUITE_TOML, SUMMARY_
 use reuse_bench::results::{ReportDir, RunStatus};
 use reuse_bench::runner::WorkerCommand;
 use reuse_bench::suite::Suite;
-use reuse_bench::sweep::{assemble, merge, run_sweep, Resume, Stored, SweepEnd, SweepOptions};
+use reuse_bench::sweep::{assemble, auto_jobs, merge, run_sweep, Resume, Stored, SweepEnd, SweepOptions};
 use reuse_bench::train::Shard;
 use std::io::IsTerminal;
 use std::process::ExitCode;
@@ -41,7 +41,10 @@ pub(super) fn run(args: RunArgs) -> Result<ExitCode> {
         command: std::env::args().collect(),
         catalog: suite.cost.load_catalog()?,
         shard: args.shard.as_deref().map(Shard::parse).transpose()?,
-        jobs: usize::from(args.jobs),
+        jobs: match args.jobs {
+            Jobs::Count(n) => n,
+            Jobs::Auto => auto_jobs(suite.train.threads),
+        },
         resume: args.resume.as_ref().map(|_| Resume {
             retry_failed: args.retry_failed,
         }),
@@ -50,8 +53,13 @@ pub(super) fn run(args: RunArgs) -> Result<ExitCode> {
     if opts.resume.is_none() {
         let runs = reuse_bench::train::run_matrix(&opts.suite.train).len();
         let slice = opts.shard.map_or(String::new(), |s| format!(" (shard {s} of them)"));
+        let side_by_side = if opts.jobs > 1 {
+            format!(", {} workers side by side", opts.jobs)
+        } else {
+            String::new()
+        };
         eprintln!(
-            "running suite '{}': {runs} runs{slice}, report in {}",
+            "running suite '{}': {runs} runs{slice}{side_by_side}, report in {}",
             opts.suite.name,
             out.path.display()
         );

