@@ -24,6 +24,8 @@ pub enum Purpose {
     Batches = 4,
     /// Dropout masks (each layer derives its own stream from this one).
     Dropout = 5,
+    /// Resampling seeds to put intervals on learning-curve projections.
+    Bootstrap = 6,
 }
 
 /// A generator for `seed` and `purpose`: same inputs, same sequence.

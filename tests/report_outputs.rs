@@ -11,13 +11,14 @@ use common::{expect_code, read_json, stderr, Fixture};
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-const CHARTS: [&str; 6] = [
+const CHARTS: [&str; 7] = [
     "learning_curves.png",
     "data_efficiency.png",
     "time_cost_to_target.png",
     "memory_params.png",
     "cost_breakdown.png",
     "pareto.png",
+    "sensitivity.png",
 ];
 
 /// Decodes a PNG: (width, height, RGB(A) bytes).

@@ -10,7 +10,7 @@
 //! analysis (prices, aggregates, verdict) is the real one, so the snapshots
 //! also pin the verdict's rule and its words.
 
-use reuse_bench::analysis::{analyse, Results};
+use reuse_bench::analysis::{analyse, Provenance, Results};
 use reuse_bench::cost::Catalog;
 use reuse_bench::measure::machine::Machine;
 use reuse_bench::measure::sampler::ResourceSample;
@@ -18,7 +18,7 @@ use reuse_bench::measure::stopwatch::Phases;
 use reuse_bench::report::{write_reports, Files};
 use reuse_bench::results::card::{ModelCard, CARD_SCHEMA_VERSION};
 use reuse_bench::results::files::{INDEX_HTML, RUNS_CSV, SUMMARY_MD};
-use reuse_bench::results::{Pretrained, ReportDir, RunMetrics, RunRecord, RunStatus, SCHEMA_VERSION};
+use reuse_bench::results::{Pretrained, ReportDir, RunMetrics, RunRecord, RunStatus};
 use reuse_bench::suite::Suite;
 use reuse_bench::train::{CurvePoint, RunSpec, Strategy};
 
@@ -161,33 +161,31 @@ fn results() -> Results {
     let card = card(&suite);
     let runs = runs();
     let analysis = analyse(&suite, &runs, Some(&card), &Catalog::builtin()).unwrap();
-    Results {
-        schema_version: SCHEMA_VERSION,
-        tool_version: "0.0.0-snapshot".into(),
-        created_at: "2026-01-02T03:04:05Z".into(),
-        command: vec![
-            "reuse-bench".into(),
-            "run".into(),
-            "--suite".into(),
-            "snapshot.toml".into(),
-        ],
-        suite,
-        machine: machine(),
-        pretrained: Some(Pretrained {
-            dir: "/cache/checkpoints/0123456789abcdef".into(),
-            card: Some(card),
-            from_cache: true,
-            given: None,
-        }),
-        runs: analysis.runs,
-        aggregates: analysis.aggregates,
-        cost: analysis.cost,
-        labels_to_target: analysis.labels_to_target,
-        break_even: analysis.break_even,
-        verdict: analysis.verdict,
-        sweep_wall_s: 12.5,
-        partial: None,
-    }
+    let mut results = Results::new(
+        Provenance {
+            tool_version: "0.0.0-snapshot".into(),
+            command: vec![
+                "reuse-bench".into(),
+                "run".into(),
+                "--suite".into(),
+                "snapshot.toml".into(),
+            ],
+            suite,
+            machine: machine(),
+            pretrained: Some(Pretrained {
+                dir: "/cache/checkpoints/0123456789abcdef".into(),
+                card: Some(card),
+                from_cache: true,
+                given: None,
+            }),
+            sweep_wall_s: 12.5,
+            partial: None,
+            repriced: None,
+        },
+        analysis,
+    );
+    results.created_at = "2026-01-02T03:04:05Z".into();
+    results
 }
 
 /// Renders the hand-made set into a fresh folder and reads one file back.

@@ -1,8 +1,12 @@
-//! The whole analysis of a finished sweep, in one call.
+//! The whole analysis of a finished sweep, in one call: price, aggregate,
+//! measure data efficiency, project beyond the sweep, decide, and find where
+//! each cost assumption would change the decision.
 
 use super::efficiency::{break_even, labels_to_target};
+use super::projection::{project, Projections};
+use super::sensitivity::{sensitivity, Sensitivity};
 use super::verdict::{decide, Evidence};
-use super::{aggregate, Aggregate, BreakEven, LabelsToTarget, Verdict};
+use super::{aggregate, Aggregate, BreakEven, Change, LabelsToTarget, Verdict};
 use crate::cost::{price_runs, Catalog, CostAssumptions, PricedRun};
 use crate::results::{ModelCard, RunRecord};
 use crate::suite::Suite;
@@ -21,6 +25,10 @@ pub struct Analysis {
     pub labels_to_target: Vec<LabelsToTarget>,
     /// Where scratch catches up.
     pub break_even: Option<BreakEven>,
+    /// Each strategy's projected labels and cost to the target.
+    pub projection: Projections,
+    /// Where each cost assumption would change the winner.
+    pub sensitivity: Vec<Sensitivity>,
     /// The decision.
     pub verdict: Verdict,
 }
@@ -33,7 +41,8 @@ pub fn analyse(suite: &Suite, runs: &[RunRecord], card: Option<&ModelCard>, cata
     let strategies = &suite.train.strategies;
     let labels_to_target = labels_to_target(&aggregates, strategies, suite.target_accuracy);
     let break_even = break_even(&aggregates, strategies, suite.cost.break_even_tolerance);
-    let verdict = decide(&Evidence {
+    let projection = project(&runs, strategies, suite.target_accuracy, &cost);
+    let mut verdict = decide(&Evidence {
         aggregates: &aggregates,
         strategies,
         target: suite.target_accuracy,
@@ -41,13 +50,25 @@ pub fn analyse(suite: &Suite, runs: &[RunRecord], card: Option<&ModelCard>, cata
         labels_to_target: &labels_to_target,
         break_even: break_even.as_ref(),
         cost: &cost,
+        projections: &projection,
     });
+    let sensitivity = sensitivity(suite, &runs, &cost);
+    verdict.what_would_change_it.extend(sensitivity.iter().filter_map(|s| {
+        Some(Change::Flips {
+            assumption: s.assumption,
+            value_in_run: s.value_in_run,
+            flips_at: s.flips_at?,
+            new_winner: s.new_winner,
+        })
+    }));
     Ok(Analysis {
         runs,
         cost,
         aggregates,
         labels_to_target,
         break_even,
+        projection,
+        sensitivity,
         verdict,
     })
 }

@@ -2,6 +2,8 @@
 //! with the figures it rests on. `report` turns them into sentences.
 
 use super::efficiency::Crossing;
+use super::projection::{Interval, Refusal};
+use super::sensitivity::Assumption;
 use super::verdict::Choice;
 use crate::train::Strategy;
 use serde::{Deserialize, Serialize};
@@ -118,5 +120,37 @@ pub enum Change {
         strategy: Strategy,
         /// The K the report's bills assume.
         assumed_k: u32,
+    },
+    /// A strategy that never reaches the target in the sweep would at this
+    /// many labels, by its fitted learning curve (projected, not measured).
+    Projected {
+        /// The strategy.
+        strategy: Strategy,
+        /// Labels per class to the target, with its 95% interval.
+        labels_per_class: Interval,
+        /// One run's total cost there, USD, with its 95% interval.
+        total_usd: Option<Interval>,
+        /// The budgets the curve was fitted on (smallest, largest), labels per class.
+        fitted_on: (usize, usize),
+        /// How far the curve missed the largest budget when fitted without it, accuracy points.
+        backtest_abs_error: Option<f64>,
+    },
+    /// A strategy that never reaches the target in the sweep, and why it is not projected.
+    NotProjected {
+        /// The strategy.
+        strategy: Strategy,
+        /// Why.
+        reason: Refusal,
+    },
+    /// Another strategy would win if this cost assumption took this value.
+    Flips {
+        /// The assumption.
+        assumption: Assumption,
+        /// Its value in the run's pricing.
+        value_in_run: f64,
+        /// The value at which the winner changes.
+        flips_at: f64,
+        /// Who wins there (none: no strategy reaches the target... never from prices alone).
+        new_winner: Option<Strategy>,
     },
 }

@@ -14,6 +14,7 @@ pub use super::reasons::{BestCell, Change, Reason};
 
 use super::efficiency::{BreakEven, LabelsToTarget};
 use super::payoff::pretraining_payoff;
+use super::projection::{projected_changes, Projections};
 use super::{Aggregate, Summary};
 use crate::cost::CostAssumptions;
 use crate::train::Strategy;
@@ -97,6 +98,13 @@ fn options(aggregates: &[Aggregate], strategies: &[Strategy], budget: usize, tar
     out
 }
 
+/// The strategy the rule picks: the cheapest qualifying option, if any.
+pub fn winner(aggregates: &[Aggregate], strategies: &[Strategy], budget: usize, target: f64) -> Option<Strategy> {
+    options(aggregates, strategies, budget, target)
+        .first()
+        .map(|c| c.strategy)
+}
+
 /// Lower mean total cost first; on equal cost, higher mean accuracy.
 fn cheaper(a: &Choice, b: &Choice) -> std::cmp::Ordering {
     a.total_usd
@@ -121,6 +129,8 @@ pub struct Evidence<'a> {
     pub break_even: Option<&'a BreakEven>,
     /// The cost assumptions (for the pretraining cost and K).
     pub cost: &'a CostAssumptions,
+    /// Learning-curve projections, used for strategies that never reach the target in the sweep.
+    pub projections: &'a Projections,
 }
 
 /// Draws the verdict from the evidence.
@@ -137,6 +147,7 @@ pub fn decide(e: &Evidence) -> Verdict {
             crossing: l.crossing,
         });
     }
+    changes.extend(projected_changes(e.labels_to_target, e.projections));
     if let Some(be) = e.break_even {
         changes.push(Change::BreakEven {
             tolerance: be.tolerance,
@@ -237,6 +248,7 @@ fn best_within(aggregates: &[Aggregate], strategy: Strategy, budget: usize) -> O
 mod tests {
     use super::*;
     use crate::analysis::efficiency::{break_even, labels_to_target};
+    use crate::analysis::projection::Projections;
     use crate::cost::bill::PretrainingCost;
     use crate::cost::catalog::tests_support::one_row_catalog;
     use crate::cost::energy::{Energy, EnergySource};
@@ -282,6 +294,7 @@ mod tests {
             labels_to_target: &l2t,
             break_even: be.as_ref(),
             cost: &cost,
+            projections: &Projections::new(),
         })
     }
 

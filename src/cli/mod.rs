@@ -161,10 +161,77 @@ struct RunArgs {
 }
 
 #[derive(Args, Debug)]
+#[command(
+    after_help = "Re-pricing: any of the cost options prices the measured runs again (nothing is \
+re-run) and writes a new report, with its own verdict, projections and sensitivity, into --out \
+(default DIR/repriced-<UTC timestamp>); DIR is left as it is. The new results.json lists the \
+settings that differ from the run's under `repriced`.\n\n\
+Examples:\n  \
+reuse-bench report reports/mnist1d-20261129T1200Z\n  \
+reuse-bench report reports/mnist1d-20261129T1200Z --usd-per-label 0.001\n  \
+reuse-bench report DIR --instance aws/g5.xlarge --target 0.9 --out DIR-g5"
+)]
 struct ReportArgs {
     /// A report folder written by `reuse-bench run`: from its results.json, or, for a sweep
     /// stopped before writing one, from its runs.jsonl, suite.toml and sweep.json (marked partial).
     dir: PathBuf,
+    #[command(flatten)]
+    reprice: RepriceArgs,
+    /// Where a re-priced report goes (new or empty) [default: DIR/repriced-<UTC timestamp>].
+    #[arg(long, short, value_name = "DIR")]
+    out: Option<PathBuf>,
+}
+
+/// The settings `report` can price the measured runs under.
+#[derive(Args, Debug, Default)]
+struct RepriceArgs {
+    /// Price per label, USD (cost.usd_per_label).
+    #[arg(long, value_name = "USD", value_parser = non_negative)]
+    usd_per_label: Option<f64>,
+    /// Bill the measured times at this catalog instance (cost.instance), e.g. aws/g5.xlarge.
+    #[arg(long, value_name = "PROVIDER/NAME")]
+    instance: Option<String>,
+    /// A price catalog CSV of your own (cost.catalog; same columns as src/cost/prices.csv).
+    #[arg(long, value_name = "FILE")]
+    catalog: Option<PathBuf>,
+    /// Tasks sharing in-house pretraining, K (cost.amortize_over_tasks).
+    #[arg(long, value_name = "K", value_parser = clap::value_parser!(u32).range(1..))]
+    amortize_over: Option<u32>,
+    /// The labels per class you can afford (cost.label_budget_per_class).
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..))]
+    label_budget: Option<u64>,
+    /// Target test accuracy, 0-1 (target_accuracy), e.g. 0.9.
+    #[arg(long, value_name = "ACCURACY")]
+    target: Option<f64>,
+    /// A one-time fee for the pretrained model, USD (cost.model.one_time_usd).
+    #[arg(long, value_name = "USD", value_parser = non_negative)]
+    model_one_time_usd: Option<f64>,
+    /// An hourly fee for the pretrained model, USD/h (cost.model.usd_per_hour).
+    #[arg(long, value_name = "USD", value_parser = non_negative)]
+    model_usd_per_hour: Option<f64>,
+}
+
+impl RepriceArgs {
+    fn overrides(&self) -> reuse_bench::sweep::CostOverrides {
+        reuse_bench::sweep::CostOverrides {
+            usd_per_label: self.usd_per_label,
+            instance: self.instance.clone(),
+            catalog: self.catalog.clone(),
+            amortize_over_tasks: self.amortize_over,
+            label_budget_per_class: self.label_budget.map(|n| n as usize),
+            target_accuracy: self.target,
+            model_one_time_usd: self.model_one_time_usd,
+            model_usd_per_hour: self.model_usd_per_hour,
+        }
+    }
+}
+
+/// A finite number at or above zero.
+fn non_negative(value: &str) -> std::result::Result<f64, String> {
+    match value.parse::<f64>() {
+        Ok(v) if v.is_finite() && v >= 0.0 => Ok(v),
+        _ => Err(format!("'{value}' is not a number at or above 0")),
+    }
 }
 
 #[derive(Args, Debug)]

@@ -9,7 +9,9 @@ use reuse_bench::results::files::{INDEX_HTML, RESULTS_JSON, SUITE_TOML, SUMMARY_
 use reuse_bench::results::{ReportDir, RunStatus};
 use reuse_bench::runner::WorkerCommand;
 use reuse_bench::suite::Suite;
-use reuse_bench::sweep::{assemble, auto_jobs, merge, run_sweep, Resume, Stored, SweepEnd, SweepOptions};
+use reuse_bench::sweep::{
+    assemble, auto_jobs, merge, reprice, run_sweep, CostOverrides, Resume, Stored, SweepEnd, SweepOptions,
+};
 use reuse_bench::train::Shard;
 use std::io::IsTerminal;
 use std::process::ExitCode;
@@ -128,9 +130,23 @@ fn finished(results: &Results, out: &ReportDir) -> ExitCode {
     ExitCode::SUCCESS
 }
 
-/// `report DIR`: re-render from results.json, or assemble a stopped sweep's runs.
+/// `report DIR`: re-render from results.json, or assemble a stopped sweep's runs; with cost
+/// options, price the runs again into a new folder.
 pub(super) fn report(args: ReportArgs) -> Result<ExitCode> {
     let dir = ReportDir::new(&args.dir);
+    let overrides = args.reprice.overrides();
+    if !dir.file(RESULTS_JSON).is_file() && !dir.file(SWEEP_JSON).is_file() {
+        anyhow::bail!(
+            "{}: no {RESULTS_JSON} and no {SWEEP_JSON}: not a report folder written by `reuse-bench run`",
+            dir.path.display()
+        );
+    }
+    if overrides.any() {
+        return reprice_report(&dir, &overrides, args.out);
+    }
+    if args.out.is_some() {
+        anyhow::bail!("--out is for a re-priced report: give a cost option too (see `reuse-bench report --help`)");
+    }
     if dir.file(RESULTS_JSON).is_file() {
         let results: Results = dir.read_results()?;
         let written = report::write_reports(&dir, &results, Files::Derived)?;
@@ -139,35 +155,93 @@ pub(super) fn report(args: ReportArgs) -> Result<ExitCode> {
             written.len(),
             dir.file(RESULTS_JSON).display()
         );
-    } else if !dir.file(SWEEP_JSON).is_file() {
-        anyhow::bail!(
-            "{}: no {RESULTS_JSON} and no {SWEEP_JSON}: not a report folder written by `reuse-bench run`",
-            dir.path.display()
-        );
     } else {
-        let manifest = dir.read_manifest()?;
-        let origin = dir.file(SUITE_TOML).display().to_string();
-        let suite = Suite::parse(&dir.read_suite()?, &origin)?;
-        let (runs, torn) = dir.read_runs()?;
-        let done = runs.len();
-        let results = assemble(Stored {
-            catalog: &suite.cost.load_catalog()?,
-            suite: &suite,
-            manifest: &manifest,
-            sweep_wall_s: runs.iter().map(|r| r.process_wall_s).sum(),
-            runs,
-        })?;
+        let Assembled {
+            results,
+            done,
+            torn,
+            planned,
+        } = assemble_stored(&dir)?;
         let written = report::write_reports(&dir, &results, Files::All)?;
         eprintln!(
             "rendered {} files from the {done} runs in runs.jsonl{} (partial: {} planned); `reuse-bench run \
              --resume {}` runs the rest",
             written.len(),
             if torn > 0 { ", leaving out a line cut short" } else { "" },
-            manifest.planned.len(),
+            planned,
             dir.path.display()
         );
     }
     println!("{}", dir.file(INDEX_HTML).display());
+    Ok(ExitCode::SUCCESS)
+}
+
+/// What a folder without results.json holds, assembled from its runs.
+struct Assembled {
+    results: Results,
+    /// Runs read from runs.jsonl.
+    done: usize,
+    /// Lines cut short and left out.
+    torn: usize,
+    /// Runs the folder was meant to hold.
+    planned: usize,
+}
+
+/// The results of a folder without results.json, from its runs.
+fn assemble_stored(dir: &ReportDir) -> Result<Assembled> {
+    let manifest = dir.read_manifest()?;
+    let origin = dir.file(SUITE_TOML).display().to_string();
+    let suite = Suite::parse(&dir.read_suite()?, &origin)?;
+    let (runs, torn) = dir.read_runs()?;
+    let done = runs.len();
+    let results = assemble(Stored {
+        catalog: &suite.cost.load_catalog()?,
+        suite: &suite,
+        manifest: &manifest,
+        sweep_wall_s: runs.iter().map(|r| r.process_wall_s).sum(),
+        runs,
+    })?;
+    Ok(Assembled {
+        results,
+        done,
+        torn,
+        planned: manifest.planned.len(),
+    })
+}
+
+/// `report DIR --usd-per-label ...`: the runs priced again, written into a new folder.
+fn reprice_report(dir: &ReportDir, overrides: &CostOverrides, out: Option<std::path::PathBuf>) -> Result<ExitCode> {
+    let results: Results = if dir.file(RESULTS_JSON).is_file() {
+        dir.read_results()?
+    } else {
+        assemble_stored(dir)?.results
+    };
+    let repriced = reprice(&results, overrides, &dir.path.display().to_string())?;
+    let out = ReportDir::new(out.unwrap_or_else(|| {
+        dir.path
+            .join(format!("repriced-{}", chrono::Utc::now().format("%Y%m%dT%H%M%SZ")))
+    }));
+    out.prepare()?;
+    out.write_suite(&repriced.suite.to_toml())?;
+    report::write_reports(&out, &repriced, Files::All)?;
+    let changed: Vec<String> = repriced
+        .repriced
+        .iter()
+        .flat_map(|r| &r.changed)
+        .map(|c| format!("{} {} -> {}", c.setting, c.was, c.now))
+        .collect();
+    eprintln!(
+        "re-priced the {} runs of {} ({}); nothing was re-run",
+        repriced.runs.len(),
+        dir.path.display(),
+        if changed.is_empty() {
+            "no setting differs from the run's".to_string()
+        } else {
+            changed.join(", ")
+        }
+    );
+    eprintln!("{}", report::verdict_text::headline(&repriced.verdict));
+    println!("{}", out.file(INDEX_HTML).display());
     Ok(ExitCode::SUCCESS)
 }
 

@@ -166,39 +166,91 @@ fn price_run(run: &RunRecord, m: &crate::results::RunMetrics, a: &CostAssumption
     let energy = a
         .energy_model
         .energy(m.cpu_s(), m.wall_s, m.peak_rss_bytes, m.rapl_energy_j);
-    let hours = m.wall_s / 3600.0;
-    let reuse = run.strategy.uses_pretrained();
-    let compute_usd = hours * a.usd_per_hour;
-    let labels_usd = m.train_examples as f64 * a.usd_per_label;
-    let model_usd = if reuse {
-        a.model.one_time_usd + a.model.usd_per_hour * hours
-    } else {
-        0.0
-    };
-    let pretraining_usd = if reuse {
-        a.pretraining.map_or(0.0, |p| p.amortised_usd)
-    } else {
-        0.0
-    };
+    let money = a.money(run.strategy.uses_pretrained(), m.wall_s, m.train_examples as f64);
     RunCost {
         energy,
-        compute_usd,
-        labels_usd,
-        model_usd,
-        pretraining_usd,
-        total_usd: compute_usd + labels_usd + model_usd + pretraining_usd,
+        compute_usd: money.compute_usd,
+        labels_usd: money.labels_usd,
+        model_usd: money.model_usd,
+        pretraining_usd: money.pretraining_usd,
+        total_usd: money.total_usd,
+    }
+}
+
+/// What a run costs in money: its compute, labels, model fees and pretraining share, USD.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Money {
+    /// Wall hours x the instance's hourly price.
+    pub compute_usd: f64,
+    /// Labelled examples x price per label.
+    pub labels_usd: f64,
+    /// The pretrained model's fees (reuse strategies only).
+    pub model_usd: f64,
+    /// The amortised share of in-house pretraining (reuse strategies only).
+    pub pretraining_usd: f64,
+    /// All of the above.
+    pub total_usd: f64,
+}
+
+impl CostAssumptions {
+    /// The bill of a run of `wall_s` seconds on `labels` labelled examples,
+    /// for a strategy that reuses the pretrained model or not. One formula for
+    /// measured runs and for projected ones.
+    pub fn money(&self, reuse: bool, wall_s: f64, labels: f64) -> Money {
+        let hours = wall_s / 3600.0;
+        let compute_usd = hours * self.usd_per_hour;
+        let labels_usd = labels * self.usd_per_label;
+        let model_usd = if reuse {
+            self.model.one_time_usd + self.model.usd_per_hour * hours
+        } else {
+            0.0
+        };
+        let pretraining_usd = if reuse {
+            self.pretraining.map_or(0.0, |p| p.amortised_usd)
+        } else {
+            0.0
+        };
+        Money {
+            compute_usd,
+            labels_usd,
+            model_usd,
+            pretraining_usd,
+            total_usd: compute_usd + labels_usd + model_usd + pretraining_usd,
+        }
+    }
+
+    /// The same assumptions at another hourly price (in-house pretraining,
+    /// billed at the same instance, re-priced with it).
+    pub fn with_usd_per_hour(&self, usd_per_hour: f64) -> CostAssumptions {
+        let mut a = self.clone();
+        a.usd_per_hour = usd_per_hour;
+        if let Some(p) = a.pretraining.as_mut() {
+            p.compute_usd = p.wall_s / 3600.0 * usd_per_hour;
+        }
+        a.with_amortize_over(self.amortize_over_tasks)
+    }
+
+    /// The same assumptions with in-house pretraining shared by `k` tasks.
+    pub fn with_amortize_over(&self, k: u32) -> CostAssumptions {
+        let mut a = self.clone();
+        a.amortize_over_tasks = k.max(1);
+        if let Some(p) = a.pretraining.as_mut() {
+            p.amortised_usd = p.compute_usd / a.amortize_over_tasks as f64;
+        }
+        a
     }
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests_support {
     use super::*;
     use crate::cost::catalog::tests_support::one_row_catalog;
     use crate::measure::stopwatch::Phases;
     use crate::results::{RunMetrics, RunStatus};
     use crate::train::Strategy;
 
-    fn run(strategy: Strategy, wall_s: f64, examples: usize) -> RunRecord {
+    /// A completed run of `examples` labels taking `wall_s`, test accuracy 0.9.
+    pub(crate) fn run(strategy: Strategy, wall_s: f64, examples: usize) -> RunRecord {
         RunRecord {
             run_id: "r".into(),
             strategy,
@@ -229,6 +281,43 @@ mod tests {
             timeline: vec![],
         }
     }
+
+    /// The default cost spec on a one-row catalog at 0.36 USD/h.
+    pub(crate) fn assumptions() -> CostAssumptions {
+        let spec = CostSpec {
+            instance: "aws/x.large".into(),
+            ..CostSpec::default()
+        };
+        CostAssumptions::resolve(&spec, &one_row_catalog(0.36, None), None).unwrap()
+    }
+
+    /// A run of `budget` labels for each of `classes` classes, priced under [`assumptions`].
+    pub(crate) fn priced_run(
+        strategy: Strategy,
+        budget: usize,
+        seed: u64,
+        accuracy: f64,
+        wall_s: f64,
+        classes: usize,
+    ) -> PricedRun {
+        let mut r = run(strategy, wall_s, budget * classes);
+        r.budget_per_class = budget;
+        r.seed = seed;
+        r.run_id = format!("{strategy}-b{budget}-s{seed}");
+        if let Some(m) = r.metrics.as_mut() {
+            m.test_accuracy = Some(accuracy);
+        }
+        price_runs(&[r], &mut assumptions()).remove(0)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::tests_support::run;
+    use super::*;
+    use crate::cost::catalog::tests_support::one_row_catalog;
+    use crate::results::RunStatus;
+    use crate::train::Strategy;
 
     #[test]
     fn bill_by_hand() {

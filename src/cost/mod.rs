@@ -13,7 +13,7 @@ pub mod catalog;
 pub mod energy;
 pub mod spec;
 
-pub use bill::{price_runs, CostAssumptions, EnergyMethod, PricedRun, RunCost};
+pub use bill::{price_runs, CostAssumptions, EnergyMethod, Money, PricedRun, RunCost};
 pub use catalog::{Catalog, PriceRow};
 pub use energy::{EnergyModel, EnergySource};
 pub use spec::{CostSpec, ModelSource, ModelTerms, Pricing};

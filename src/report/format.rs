@@ -1,7 +1,7 @@
 //! Number and word formats shared by the verdict's sentences, every table
 //! and every chart, so a figure reads the same wherever it appears.
 
-use crate::analysis::Crossing;
+use crate::analysis::{Assumption, Crossing, Interval};
 
 /// A 0-1 fraction as a percentage with one decimal, e.g. `82.1%`.
 pub fn pct(v: f64) -> String {
@@ -54,6 +54,47 @@ pub fn crossing_words(c: &Crossing) -> String {
             upper,
         } => format!("about {labels_per_class:.0} labels per class (between {lower} and {upper})"),
         Crossing::NotReached => "beyond the sweep".to_string(),
+    }
+}
+
+/// A projected interval in words, e.g. "about 190 (95% interval 150–260)",
+/// "about 190 (95% interval from 150, no upper bound)"; `f` formats each figure.
+pub fn interval_words(i: &Interval, f: fn(f64) -> String) -> String {
+    match i.high {
+        Some(high) => format!("about {} (95% interval {}–{})", f(i.estimate), f(i.low), f(high)),
+        None => format!(
+            "about {} (95% interval from {}, no upper bound)",
+            f(i.estimate),
+            f(i.low)
+        ),
+    }
+}
+
+/// Labels per class, whole: a projected need of 12.3 labels means buying 13.
+pub fn labels(v: f64) -> String {
+    format!("{:.0}", v.ceil())
+}
+
+/// A cost assumption's value in its unit, e.g. `$0.0350/label`, `$0.0950/h`, `12 tasks`.
+pub fn assumption_value(a: Assumption, v: f64) -> String {
+    match a {
+        Assumption::UsdPerLabel => format!("{}/label", usd(v)),
+        Assumption::InstanceUsdPerHour | Assumption::ModelUsdPerHour => format!("{}/h", usd(v)),
+        Assumption::ModelOneTimeUsd => usd(v),
+        Assumption::AmortizeOverTasks => format!("{v:.0} task{}", if v.round() == 1.0 { "" } else { "s" }),
+        Assumption::GridGCo2PerKwh => format!("{} g CO2e/kWh", sig3(v)),
+    }
+}
+
+/// What a cost assumption is, in words.
+pub fn assumption_words(a: Assumption) -> &'static str {
+    match a {
+        Assumption::UsdPerLabel => "the label price",
+        Assumption::InstanceUsdPerHour => "the instance's hourly price",
+        Assumption::ModelOneTimeUsd => "a one-time fee for the pretrained model",
+        Assumption::ModelUsdPerHour => "an hourly fee for the pretrained model",
+        Assumption::AmortizeOverTasks => "the number of tasks sharing the pretraining (K)",
+        Assumption::GridGCo2PerKwh => "the grid's carbon intensity",
     }
 }
 

@@ -226,6 +226,53 @@ fn pretrained_item(r: &Results) -> Option<Item> {
     ))
 }
 
+/// How the projection table is read.
+pub const PROJECTION_NOTE: &str = "Projected, not measured. Each strategy's mean test error is fitted against its \
+labels per class n as err = c + (e0 - c) / (1 + (n/n50)^d): it starts at chance (e0 = 1 - 1/classes), falls as an \
+inverse power law n^-d and levels off at a floor c (0 when only two budgets ran). Each budget is weighted by the \
+inverse variance of its mean over seeds; a run's wall time is fitted as a line. Intervals: 95%, from 1,000 refits \
+on seeds resampled within each budget. No projection reaches past ten times the largest budget. The backtest fits \
+on all budgets but the largest and says how far it missed that one, in accuracy points. The verdict uses a \
+projection only for a strategy that never reaches the target in the sweep.";
+
+/// How the sensitivity table is read, or why it is empty.
+pub fn sensitivity_note(r: &Results) -> String {
+    if r.sensitivity.is_empty() {
+        return match r.verdict.winner() {
+            None => "No strategy wins within the label budget, so there is no winner for a price to change.",
+            Some(_) => {
+                "This results.json predates the sensitivity analysis: `reuse-bench report DIR` with any cost option \
+                 (e.g. the run's own --usd-per-label) re-prices the runs and adds it."
+            }
+        }
+        .to_string();
+    }
+    "Each cost assumption moved alone, the others as in this report: the nearest value (scanning 10^±4 around it, \
+     from 10^-4 up for a fee of 0) at which the verdict's rule picks another strategy. The runs stay as measured; \
+     `reuse-bench report DIR --usd-per-label ...` re-prices them under any of these."
+        .to_string()
+}
+
+/// For a re-priced result: where its runs come from and what differs from the run's settings.
+pub fn repriced_note(r: &Results) -> Option<String> {
+    let rp = r.repriced.as_ref()?;
+    let changed: Vec<String> = rp
+        .changed
+        .iter()
+        .map(|c| format!("{} {} → {}", c.setting, c.was, c.now))
+        .collect();
+    Some(format!(
+        "Re-priced: the runs measured in {} priced again under other settings ({}); nothing was re-run, and that \
+         folder keeps the run's own verdict.",
+        rp.from,
+        if changed.is_empty() {
+            "none differs from the run's".to_string()
+        } else {
+            changed.join(", ")
+        }
+    ))
+}
+
 /// For a result that covers only part of the suite: how much, why, and what
 /// completes it. Every figure of the report covers only these runs.
 pub fn partial_note(r: &Results) -> Option<String> {

@@ -1,9 +1,9 @@
 //! The report's tables and lists, built once from the results and rendered
 //! by both the Markdown summary and the HTML page (which do no computation).
 
-use super::format::{crossing_words, grams, pct, usd, wh};
+use super::format::{assumption_value, assumption_words, crossing_words, grams, labels, pct, sig3, usd, wh};
 use super::table::{item, mean_ci, mean_sd, or_dash, with_failures, Item, Table};
-use crate::analysis::{Aggregate, Results, Summary};
+use crate::analysis::{Aggregate, Assumption, Interval, Refusal, Results, Summary};
 use crate::results::RunStatus;
 use crate::train::Strategy;
 
@@ -59,6 +59,97 @@ pub fn efficiency_lines(r: &Results) -> Vec<String> {
         });
     }
     lines
+}
+
+/// Each strategy's projected labels and cost to the target, from its
+/// learning curve, with the backtest that says how far to trust it.
+pub fn projection_table(r: &Results) -> Table {
+    let mut t = Table::new(
+        &[
+            "strategy",
+            "labels per class to target [95% interval]",
+            "total per run there [95% interval]",
+            "fitted on (labels per class)",
+            "curve",
+            "backtest error",
+        ],
+        &[false, true, true, false, false, true],
+    );
+    let bracket = |i: &Interval, f: fn(f64) -> String| match i.high {
+        Some(h) => format!("{} [{}–{}]", f(i.estimate), f(i.low), f(h)),
+        None => format!("{} [{}–no bound]", f(i.estimate), f(i.low)),
+    };
+    for (strategy, p) in &r.projection {
+        let need = match (&p.labels_per_class, &p.reason) {
+            (Some(l), _) => bracket(l, labels),
+            (None, Some(Refusal::LevelsOff { accuracy, .. })) => {
+                format!("not projected: levels off at {}", pct(*accuracy))
+            }
+            (
+                None,
+                Some(Refusal::BeyondRange {
+                    labels_per_class,
+                    limit_per_class,
+                    ..
+                }),
+            ) => format!(
+                "not projected: about {} (beyond {})",
+                labels(*labels_per_class),
+                labels(*limit_per_class)
+            ),
+            (None, Some(Refusal::TooFewBudgets { budgets })) => format!("not projected: {budgets} budget(s)"),
+            (None, Some(Refusal::NoTrend { smallest, largest })) => {
+                format!(
+                    "not projected: no rise beyond noise ({} to {})",
+                    pct(*smallest),
+                    pct(*largest)
+                )
+            }
+            (None, None) => "–".to_string(),
+        };
+        let fit = p.fit.as_ref();
+        t.rows.push(vec![
+            strategy.to_string(),
+            need,
+            p.total_usd.as_ref().map_or("–".into(), |i| bracket(i, usd)),
+            fit.map_or("–".into(), |f| {
+                format!(
+                    "{}–{} ({} budgets)",
+                    f.budgets_per_class.0, f.budgets_per_class.1, f.budgets
+                )
+            }),
+            fit.map_or("–".into(), |f| {
+                let c = f.curve;
+                format!("n50 {}, d {}, floor {}", sig3(c.n50), sig3(c.d), pct(c.c))
+            }),
+            p.backtest_abs_error
+                .map_or("– (needs 3 budgets)".into(), |e| format!("{e:.1} pts")),
+        ]);
+    }
+    t
+}
+
+/// Where each cost assumption would change the winner.
+pub fn sensitivity_table(r: &Results) -> Table {
+    let mut t = Table::new(
+        &["assumption", "in this report", "the winner changes at", "new winner"],
+        &[false, true, true, false],
+    );
+    for s in &r.sensitivity {
+        t.rows.push(vec![
+            assumption_words(s.assumption).to_string(),
+            assumption_value(s.assumption, s.value_in_run),
+            match (s.flips_at, s.assumption) {
+                (Some(v), a) => assumption_value(a, v),
+                (None, Assumption::GridGCo2PerKwh) => "never (carbon is reported, not priced)".to_string(),
+                (None, _) => "no change within 10^±4 of it".to_string(),
+            },
+            s.flips_at
+                .map(|_| s.new_winner.map_or("none reaches the target".into(), |w| w.to_string()))
+                .unwrap_or_else(|| "–".into()),
+        ]);
+    }
+    t
 }
 
 /// Cost, energy and carbon at each strategy's smallest budget reaching the target.

@@ -1,8 +1,8 @@
 //! The verdict in words: its headline, one sentence per reason and one per
 //! change, from the structured [`Verdict`] the analysis decided.
 
-use super::format::{crossing_words, pct, usd};
-use crate::analysis::{BestCell, Change, Reason, Summary, Verdict};
+use super::format::{assumption_value, assumption_words, crossing_words, interval_words, labels, pct, usd};
+use crate::analysis::{BestCell, Change, Reason, Refusal, Summary, Verdict};
 
 /// One sentence: the answer.
 pub fn headline(v: &Verdict) -> String {
@@ -159,5 +159,77 @@ fn change(v: &Verdict, c: &Change) -> String {
             if *k == 1 { "" } else { "s" },
             usd(*saving_usd),
         ),
+        Change::Projected { .. } | Change::NotProjected { .. } => projection_change(v, c),
+        Change::Flips {
+            assumption,
+            value_in_run,
+            flips_at,
+            new_winner,
+        } => format!(
+            "If {} were {} instead of {}, {}.",
+            assumption_words(*assumption),
+            assumption_value(*assumption, *flips_at),
+            assumption_value(*assumption, *value_in_run),
+            match new_winner {
+                Some(s) => format!("{s} would win"),
+                None => "no strategy would reach the target within the budget".to_string(),
+            }
+        ),
+    }
+}
+
+/// A projected need, or why a strategy is not projected, in words.
+fn projection_change(v: &Verdict, c: &Change) -> String {
+    let target = pct(v.target_accuracy);
+    match c {
+        Change::Projected {
+            strategy,
+            labels_per_class,
+            total_usd,
+            fitted_on: (lo, hi),
+            backtest_abs_error,
+        } => format!(
+            "Projected, not measured: {strategy} would reach {target} at {} labels per class, by its learning curve \
+             fitted on {lo}–{hi} labels per class{}.{}",
+            interval_words(labels_per_class, labels),
+            total_usd.map_or(String::new(), |t| format!(", for {} per run", interval_words(&t, usd))),
+            backtest_abs_error.map_or(String::new(), |e| format!(
+                " Fitted without its largest budget, the curve missed that budget by {e:.1} accuracy points."
+            )),
+        ),
+        Change::NotProjected { strategy, reason } => match reason {
+            Refusal::TooFewBudgets { budgets } => format!(
+                "{strategy} is not projected: {budgets} budget(s) with completed runs, and a learning curve needs two."
+            ),
+            Refusal::NoTrend { smallest, largest } => format!(
+                "{strategy} is not projected: its accuracy does not rise beyond the seeds' noise over the sweep \
+                 ({} to {}), so a curve would extrapolate noise.",
+                pct(*smallest),
+                pct(*largest)
+            ),
+            Refusal::LevelsOff {
+                accuracy,
+                accuracy_at_limit,
+                limit_per_class,
+            } => format!(
+                "{strategy} is not projected: its learning curve reaches only {} at {} labels per class (ten times \
+                 the largest budget) and levels off at {}, short of {target}.",
+                pct(*accuracy_at_limit),
+                labels(*limit_per_class),
+                pct(*accuracy)
+            ),
+            Refusal::BeyondRange {
+                labels_per_class,
+                accuracy_at_limit,
+                limit_per_class,
+            } => format!(
+                "{strategy} is not projected: its learning curve reaches only {} at {} labels per class (ten times \
+                 the largest budget) and {target} at about {}, too far beyond the data to trust.",
+                pct(*accuracy_at_limit),
+                labels(*limit_per_class),
+                labels(*labels_per_class)
+            ),
+        },
+        _ => unreachable!("only projection changes are worded here"),
     }
 }

@@ -3,8 +3,14 @@
 //! `index.html` are two templates over this value; neither computes.
 
 use super::charts::{strategy_css, Chart, HEIGHT, WIDTH};
-use super::prose::{assumptions, energy_method_words, partial_note, protocol, verdict_frame, VERDICT_RULE};
-use super::sections::{accuracy_by_budget, budget_table, cost_to_target, efficiency_lines, provenance, troubled};
+use super::prose::{
+    assumptions, energy_method_words, partial_note, protocol, repriced_note, sensitivity_note, verdict_frame,
+    PROJECTION_NOTE, VERDICT_RULE,
+};
+use super::sections::{
+    accuracy_by_budget, budget_table, cost_to_target, efficiency_lines, projection_table, provenance,
+    sensitivity_table, troubled,
+};
 use super::table::{Item, Table};
 use super::{format::pct, verdict_text};
 use crate::analysis::Results;
@@ -59,6 +65,8 @@ pub struct Page {
     pub headline: String,
     /// For a partial result: how much of the suite it covers, and what completes it.
     pub partial: Option<String>,
+    /// For a re-priced result: whose runs, and which settings differ.
+    pub repriced: Option<String>,
     /// The sentence that frames the reasons (budget, target, prices).
     pub frame: String,
     /// Why, one sentence each.
@@ -77,6 +85,14 @@ pub struct Page {
     pub target: String,
     /// Labels to target per strategy, and the break-even.
     pub efficiency: Vec<String>,
+    /// Projected labels and cost to the target per strategy.
+    pub projection: Table,
+    /// How the projection table is read.
+    pub projection_note: String,
+    /// Where each cost assumption changes the winner (empty without a winner).
+    pub sensitivity: Table,
+    /// How the sensitivity table is read.
+    pub sensitivity_note: String,
     /// How the cost table is read.
     pub cost_note: String,
     /// Cost, energy and carbon at each strategy's first budget reaching the target.
@@ -107,6 +123,7 @@ impl Page {
             description: r.suite.description.clone(),
             headline: verdict_text::headline(v),
             partial: partial_note(r),
+            repriced: repriced_note(r),
             frame: verdict_frame(r),
             reasons: verdict_text::reasons(v),
             changes: verdict_text::changes(v),
@@ -125,6 +142,10 @@ impl Page {
             accuracy: accuracy_by_budget(r),
             target: pct(r.suite.target_accuracy),
             efficiency: efficiency_lines(r),
+            projection: projection_table(r),
+            projection_note: PROJECTION_NOTE.to_string(),
+            sensitivity: sensitivity_table(r),
+            sensitivity_note: sensitivity_note(r),
             cost_note: format!(
                 "At each strategy's smallest budget that reaches the target (mean test accuracy), per task; 95% \
                  intervals in brackets. Energy: {} ({}).",

@@ -3,9 +3,9 @@
 //! finished sweep, an interrupted one, `report` on a folder without
 //! `results.json`, and `merge` all assemble their results here.
 
-use crate::analysis::{analyse, Partial, PartialReason, Results};
+use crate::analysis::{analyse, Partial, PartialReason, Provenance, Results};
 use crate::cost::Catalog;
-use crate::results::{RunRecord, SweepManifest, SCHEMA_VERSION};
+use crate::results::{RunRecord, SweepManifest};
 use crate::suite::Suite;
 use crate::train::run_matrix;
 use crate::Result;
@@ -38,23 +38,19 @@ pub fn assemble(stored: Stored) -> Result<Results> {
     let pretrained = manifest.pretrained.clone();
     let analysis = analyse(suite, &runs, pretrained.as_ref().and_then(|p| p.card.as_ref()), catalog)?;
     let partial = partial(manifest, runs.len(), order.len());
-    Ok(Results {
-        schema_version: SCHEMA_VERSION,
-        tool_version: manifest.tool_version.clone(),
-        created_at: chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
-        command: manifest.command.clone(),
-        suite: suite.clone(),
-        machine: manifest.machine.clone(),
-        pretrained,
-        runs: analysis.runs,
-        aggregates: analysis.aggregates,
-        cost: analysis.cost,
-        labels_to_target: analysis.labels_to_target,
-        break_even: analysis.break_even,
-        verdict: analysis.verdict,
-        sweep_wall_s,
-        partial,
-    })
+    Ok(Results::new(
+        Provenance {
+            tool_version: manifest.tool_version.clone(),
+            command: manifest.command.clone(),
+            suite: suite.clone(),
+            machine: manifest.machine.clone(),
+            pretrained,
+            sweep_wall_s,
+            partial,
+            repriced: None,
+        },
+        analysis,
+    ))
 }
 
 /// Whether `done` runs of a suite of `in_suite` are the whole suite, and if not, why.

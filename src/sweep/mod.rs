@@ -10,10 +10,12 @@ mod folder;
 mod interrupt;
 pub mod merge;
 mod pool;
+pub mod reprice;
 
 pub use assemble::{assemble, Stored};
 pub use interrupt::StopSignal;
 pub use pool::auto_jobs;
+pub use reprice::{reprice, CostOverrides};
 
 use crate::analysis::Results;
 use crate::cost::Catalog;

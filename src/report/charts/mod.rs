@@ -7,9 +7,12 @@
 
 mod cost_breakdown;
 mod data_efficiency;
+#[cfg(test)]
+mod fixture;
 mod learning_curves;
 mod memory_params;
 mod pareto;
+mod sensitivity;
 mod time_cost_to_target;
 
 use crate::analysis::Results;
@@ -74,13 +77,16 @@ pub struct Chart {
 
 type DrawResult = std::result::Result<(), Box<dyn std::error::Error>>;
 type Area<'a> = DrawingArea<BitMapBackend<'a>, Shift>;
+/// A chart with a log-scale x axis and a linear y axis.
+type LogPlot<'a> =
+    ChartContext<'a, BitMapBackend<'a>, Cartesian2d<LogCoord<f64>, plotters::coord::types::RangedCoordf64>>;
 /// A chart's file name, title, and the function that draws it.
 type ChartSpec = (&'static str, &'static str, fn(&Results, &Area) -> DrawResult);
 
 /// Renders every chart of the report.
 pub fn render_all(r: &Results) -> Result<Vec<Chart>> {
     register_font()?;
-    let charts: [ChartSpec; 6] = [
+    let charts: [ChartSpec; 7] = [
         (
             "learning_curves.png",
             "Learning curves: validation accuracy against wall-clock time",
@@ -110,6 +116,11 @@ pub fn render_all(r: &Results) -> Result<Vec<Chart>> {
             "pareto.png",
             "Accuracy against total cost, with the Pareto front",
             pareto::draw,
+        ),
+        (
+            "sensitivity.png",
+            "What would change the winner: break-even value of each cost assumption",
+            sensitivity::draw,
         ),
     ];
     charts
