@@ -3,6 +3,7 @@
 //! that run, resume, render and merge sweeps are in [`sweep`].
 
 mod bench;
+mod init;
 mod sweep;
 
 use anyhow::Result;
@@ -35,7 +36,11 @@ pub const EXIT_REGRESSION: u8 = 4;
     reuse-bench run --shard 2/3 -o s2    one of three slices of the sweep (for a cluster)\n  \
     reuse-bench merge s1 s2 s3 -o all    put the slices together into one report\n  \
     reuse-bench suites                   list the built-in suites\n  \
+    reuse-bench init my.csv --source-classes 0,1,2\n                                       \
+    write a suite for your own data (numeric CSV or IDX)\n  \
     reuse-bench report DIR               re-render a report folder from its results.json\n  \
+    reuse-bench report DIR --usd-per-label 0.01\n                                       \
+    re-price the measured runs (nothing re-runs) into a new folder\n  \
     reuse-bench compare A B --fail-on-regression 10\n                                       \
     fail (exit 4) if B is >10% worse than A anywhere\n\n\
     Exit codes: 0 success, 1 error (compare: A and B ran different suites, see --force),\n\
@@ -63,6 +68,8 @@ enum Command {
     Suites,
     /// Time one workload (a BERT fine-tuning step, an MNIST-1D epoch...) as benches/pytorch does.
     Bench(bench::BenchArgs),
+    /// Write a suite for your own data (a numeric CSV or an IDX pair) that `run --suite` accepts.
+    Init(init::InitArgs),
     /// Internal: run one job read as JSON from stdin (used by `run`).
     #[command(hide = true)]
     Worker,
@@ -285,6 +292,7 @@ pub fn main() -> Result<ExitCode> {
         Command::Compare(args) => compare(args),
         Command::Merge(args) => sweep::merge(args),
         Command::Bench(args) => bench::bench(args),
+        Command::Init(args) => init::init(args),
         Command::Suites => {
             for (name, _) in BUILTIN_SUITES {
                 let suite = Suite::resolve(name)?;

@@ -13,6 +13,7 @@
 //! only what spans two sections.
 
 mod builtin;
+pub mod init;
 mod quick;
 
 pub use crate::cost::CostSpec;
@@ -132,10 +133,15 @@ impl Suite {
             return Err("the baseline strategy needs its model in a [baseline] section (e.g. arch = \"bag\")".into());
         }
         if self.needs_pretrained() && self.pretrained.is_none() && !self.task.has_source() {
-            return Err(format!(
-                "a {} task cannot pretrain in-house: name the pretrained model in [pretrained] (dir, name)",
-                self.task.kind
-            ));
+            return Err(match self.task.kind {
+                TaskKind::Table => "finetune and probe need a pretrained backbone: name the classes to pretrain on \
+                                    in task.source_classes (`reuse-bench init DATA --source-classes LIST`), or run \
+                                    only scratch"
+                    .to_string(),
+                kind => format!(
+                    "a {kind} task cannot pretrain in-house: name the pretrained model in [pretrained] (dir, name)"
+                ),
+            });
         }
         self.cost.validate()
     }

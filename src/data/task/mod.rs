@@ -1,10 +1,12 @@
 //! The task a suite studies: which dataset, which classes form the source
 //! (pretraining) and the target (the label sweep), and how many examples each
 //! split holds. Each kind of task lives in its own file with its own checks
-//! and data: [`mnist1d`], [`digits`], [`text`].
+//! and data: [`mnist1d`], [`digits`], [`text`], [`table`] (the user's own
+//! numeric data).
 
 mod digits;
 mod mnist1d;
+pub mod table;
 mod text;
 
 use super::splits::{split_classes, ClassSplit};
@@ -28,6 +30,10 @@ pub enum TaskKind {
     /// tokenized with `tokenizer`; the backbone is a given pretrained model
     /// (the suite's `[pretrained]`), not pretrained here.
     Text,
+    /// The user's own numeric data: a CSV of features and a label column
+    /// (`path`, `label_column`), or an IDX pair (`path`, `labels_path`); the
+    /// backbone is pretrained on its `source_classes` (see [`table`]).
+    Table,
 }
 
 /// The dataset and the transfer split; all fixed by `seed`.
@@ -56,13 +62,16 @@ pub struct TaskSpec {
     /// relative to the current folder, where `.ci/fetch-data.sh data` puts them).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub mnist_dir: Option<PathBuf>,
-    /// `text` only: the CSV file of texts and labels.
+    /// `text`: the CSV file of texts and labels; `table`: the CSV file, or the IDX images file.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub path: Option<PathBuf>,
     /// `text` only: the column holding the text (default `text`).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub text_column: Option<String>,
-    /// `text` only: the column holding the label (default `label`).
+    /// `table` only: the IDX labels file beside the IDX images file `path`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub labels_path: Option<PathBuf>,
+    /// `text` and `table` (CSV): the column holding the label (default `label`).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub label_column: Option<String>,
     /// `text` only: the classes by their label in the file, in class order
@@ -95,6 +104,7 @@ impl Default for TaskSpec {
             target_test_per_class: 500,
             mnist_dir: None,
             path: None,
+            labels_path: None,
             text_column: None,
             label_column: None,
             classes: Vec::new(),
@@ -124,6 +134,7 @@ impl TaskSpec {
             TaskKind::Mnist1d => mnist1d::describe(self),
             TaskKind::Digits => digits::describe(self),
             TaskKind::Text => text::describe(self),
+            TaskKind::Table => table::describe(self),
         }
     }
 
@@ -147,6 +158,7 @@ impl TaskSpec {
             TaskKind::Mnist1d => mnist1d::validate(self, largest_budget, held_out),
             TaskKind::Digits => digits::validate(self, largest_budget, held_out),
             TaskKind::Text => text::validate(self),
+            TaskKind::Table => table::validate(self),
         }
     }
 
@@ -174,13 +186,13 @@ impl TaskSpec {
         match self.kind {
             TaskKind::Mnist1d => "raise task.samples_per_class",
             TaskKind::Digits => "",
-            TaskKind::Text => "add rows to the CSV file",
+            TaskKind::Text | TaskKind::Table => "add rows to the data file",
         }
     }
 
     /// Whether this kind of task can pretrain a backbone in-house (it has a source).
     pub fn has_source(&self) -> bool {
-        self.kind != TaskKind::Text
+        self.kind != TaskKind::Text && !(self.kind == TaskKind::Table && self.source_classes.is_empty())
     }
 
     /// The pretraining task: train, validation and test splits of the source.
@@ -189,6 +201,7 @@ impl TaskSpec {
             TaskKind::Mnist1d => mnist1d::dataset(self),
             TaskKind::Digits => digits::source_dataset(self)?,
             TaskKind::Text => return Err(text::no_source(self)),
+            TaskKind::Table => table::load(self)?.data,
         };
         split_classes(
             &ds,
@@ -205,6 +218,7 @@ impl TaskSpec {
             TaskKind::Mnist1d => mnist1d::dataset(self),
             TaskKind::Digits => digits::target_dataset(self)?,
             TaskKind::Text => text::dataset(self)?,
+            TaskKind::Table => table::load(self)?.data,
         };
         split_classes(
             &ds,
@@ -222,6 +236,7 @@ impl TaskSpec {
         match self.kind {
             TaskKind::Mnist1d | TaskKind::Text => Ok(()),
             TaskKind::Digits => digits::check_source(self),
+            TaskKind::Table => table::check_target(self),
         }
     }
 
@@ -231,6 +246,7 @@ impl TaskSpec {
         match self.kind {
             TaskKind::Mnist1d | TaskKind::Digits => Ok(()),
             TaskKind::Text => text::check_target(self),
+            TaskKind::Table => table::check_target(self),
         }
     }
 }

@@ -1,0 +1,98 @@
+//! `reuse-bench init DATA`: inspect the user's own data and write a suite for it.
+
+use anyhow::Result;
+use clap::Args;
+use reuse_bench::data::task::table::TableFormat;
+use reuse_bench::suite::init::InitRequest;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+#[derive(Args, Debug)]
+#[command(
+    after_help = "It reads the data, counts the classes and the examples of each, holds out a tenth \
+of the smallest class for validation and a fifth for test, picks label budgets that fit what is left, \
+and sets an MLP backbone to pretrain on --source-classes; the rest are the task under study. \
+Review the file (target_accuracy above all), then run it.\n\n\
+Examples:\n  \
+reuse-bench init measurements.csv --label-column species --source-classes setosa,virginica\n  \
+reuse-bench init data/mnist/train-images-idx3-ubyte.gz --source-classes 0,1,2,3,4 --out mnist.toml\n  \
+reuse-bench run --suite mnist.toml --quick"
+)]
+pub(super) struct InitArgs {
+    /// The data: a numeric CSV (a header row, a label column, every other column a number) or an
+    /// IDX images file (with its labels file beside it, or --labels).
+    data: PathBuf,
+    /// The data's format, when its name does not say (.csv, .csv.gz; idx3 or .idx in the name).
+    #[arg(long, value_enum)]
+    format: Option<InitFormat>,
+    /// IDX: the labels file [default: the images file's name with images-idx3 -> labels-idx1].
+    #[arg(long, value_name = "FILE")]
+    labels: Option<PathBuf>,
+    /// CSV: the column holding the label.
+    #[arg(long, value_name = "NAME", default_value = "label")]
+    label_column: String,
+    /// The labels (as in the file) of the classes the backbone pretrains on, comma-separated;
+    /// the other classes are the task under study.
+    #[arg(long, value_name = "LIST", value_delimiter = ',', required = true)]
+    source_classes: Vec<String>,
+    /// Where to write the suite (must not exist) [default: <data name>.toml here].
+    #[arg(long, short, value_name = "FILE")]
+    out: Option<PathBuf>,
+}
+
+/// Data formats `init` reads.
+#[derive(clap::ValueEnum, Debug, Clone, Copy)]
+pub(super) enum InitFormat {
+    Csv,
+    Idx,
+}
+
+/// `init DATA`: inspect the data and write a suite for it.
+pub(super) fn init(args: InitArgs) -> Result<ExitCode> {
+    let request = InitRequest {
+        data: args.data.clone(),
+        format: args.format.map(|f| match f {
+            InitFormat::Csv => TableFormat::Csv,
+            InitFormat::Idx => TableFormat::Idx,
+        }),
+        labels: args.labels,
+        label_column: Some(args.label_column),
+        source_classes: args.source_classes,
+    };
+    let found = request.inspect()?;
+    let text = request.suite_toml(&found)?;
+    let out = args.out.unwrap_or_else(|| {
+        let stem = args
+            .data
+            .file_name()
+            .map_or("data".into(), |n| n.to_string_lossy().to_string());
+        PathBuf::from(format!("{}.toml", stem.split('.').next().unwrap_or("data")))
+    });
+    if out.exists() {
+        anyhow::bail!(
+            "{} exists: reuse-bench never overwrites a file; give --out NEW_FILE",
+            out.display()
+        );
+    }
+    reuse_bench::fsio::write_atomic(&out, text.as_bytes())?;
+    let classes: Vec<String> = found
+        .class_names
+        .iter()
+        .zip(&found.counts)
+        .map(|(n, c)| format!("{n} ({c})"))
+        .collect();
+    eprintln!(
+        "{}: {} classes, {} values per example: {}",
+        args.data.display(),
+        found.class_names.len(),
+        found.feature_len,
+        classes.join(", ")
+    );
+    eprintln!(
+        "wrote {}; review target_accuracy, then: reuse-bench run --suite {} --quick",
+        out.display(),
+        out.display()
+    );
+    println!("{}", out.display());
+    Ok(ExitCode::SUCCESS)
+}

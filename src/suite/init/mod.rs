@@ -1,0 +1,293 @@
+//! `reuse-bench init DATA`: a complete, commented suite for the user's own
+//! data, written from what the data holds. It reads the file, counts the
+//! classes and the examples of each, sizes validation and test from the
+//! smallest class, picks label budgets that fit the pool that leaves, and
+//! sets the backbone to pretrain on the classes the user names as the source.
+//! The result is a suite `run --suite FILE` accepts as it is (checked by
+//! parsing it before it is written).
+
+mod render;
+
+use super::Suite;
+use crate::data::task::table::{self, TableFormat};
+use crate::data::{TaskKind, TaskSpec};
+use crate::{Error, Result};
+use render::render;
+use std::path::{Path, PathBuf};
+
+/// Label budgets `init` chooses among, labels per class.
+const BUDGET_LADDER: [usize; 12] = [1, 2, 5, 10, 20, 50, 100, 200, 500, 1000, 2000, 5000];
+/// Most budgets a written suite sweeps (the largest that fit).
+const MAX_BUDGETS: usize = 6;
+
+/// What `init` is asked for.
+#[derive(Debug, Clone, Default)]
+pub struct InitRequest {
+    /// The data: a CSV file, or an IDX images file.
+    pub data: PathBuf,
+    /// Its format, when not told by its name.
+    pub format: Option<TableFormat>,
+    /// For IDX: the labels file (default: the images file's name with
+    /// `images-idx3` replaced by `labels-idx1`).
+    pub labels: Option<PathBuf>,
+    /// For CSV: the label column (default `label`).
+    pub label_column: Option<String>,
+    /// Labels (as in the file) of the classes the backbone pretrains on; the
+    /// others are the task under study.
+    pub source_classes: Vec<String>,
+}
+
+/// What the data holds, as `init` found it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Inspection {
+    /// CSV or IDX.
+    pub format: TableFormat,
+    /// Each class's label in the file, in class order.
+    pub class_names: Vec<String>,
+    /// Examples per class.
+    pub counts: Vec<usize>,
+    /// Values per example.
+    pub feature_len: usize,
+}
+
+/// The format a data path names: `.csv`/`.csv.gz` is CSV, an `idx3`/`.idx`
+/// name is IDX; a folder is an image folder, not supported yet.
+fn detect(path: &Path) -> Result<TableFormat> {
+    if path.is_dir() {
+        return Err(Error::setting(
+            format!("init {}", path.display()),
+            "image folders (one sub-folder per class) are not supported yet; give a numeric CSV or an IDX pair",
+        ));
+    }
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().to_lowercase())
+        .unwrap_or_default();
+    if name.ends_with(".csv") || name.ends_with(".csv.gz") {
+        Ok(TableFormat::Csv)
+    } else if name.contains("idx3") || name.ends_with(".idx") || name.ends_with(".idx.gz") {
+        Ok(TableFormat::Idx)
+    } else {
+        Err(Error::setting(
+            format!("init {}", path.display()),
+            "cannot tell the format from the name: give --format csv or --format idx",
+        ))
+    }
+}
+
+/// The labels file beside an IDX images file, by MNIST's naming.
+fn labels_beside(images: &Path) -> Option<PathBuf> {
+    let name = images.file_name()?.to_string_lossy().to_string();
+    let guess = name
+        .replace("images-idx3", "labels-idx1")
+        .replace("images.idx", "labels.idx");
+    (guess != name).then(|| images.with_file_name(guess))
+}
+
+impl InitRequest {
+    /// The task spec that reads the data (classes not yet chosen).
+    fn task(&self) -> Result<TaskSpec> {
+        let format = match self.format {
+            Some(f) => f,
+            None => detect(&self.data)?,
+        };
+        let labels_path =
+            match format {
+                TableFormat::Csv => None,
+                TableFormat::Idx => Some(self.labels.clone().or_else(|| labels_beside(&self.data)).ok_or_else(
+                    || Error::setting("--labels", format!("the IDX labels file for {}", self.data.display())),
+                )?),
+            };
+        if !self.data.is_file() {
+            return Err(Error::setting(format!("init {}", self.data.display()), "no such file"));
+        }
+        Ok(TaskSpec {
+            kind: TaskKind::Table,
+            path: Some(self.data.clone()),
+            labels_path,
+            label_column: match format {
+                TableFormat::Csv => Some(self.label_column.clone().unwrap_or_else(|| "label".into())),
+                TableFormat::Idx => None,
+            },
+            source_classes: Vec::new(),
+            target_classes: Vec::new(),
+            ..TaskSpec::default()
+        })
+    }
+
+    /// Reads the data and counts its classes.
+    pub fn inspect(&self) -> Result<Inspection> {
+        let spec = self.task()?;
+        let loaded = table::load(&spec)?;
+        let mut counts = vec![0usize; loaded.class_names.len()];
+        for &y in &loaded.data.labels {
+            counts[y as usize] += 1;
+        }
+        Ok(Inspection {
+            format: TableFormat::of(&spec),
+            class_names: loaded.class_names,
+            counts,
+            feature_len: loaded.data.feature_len,
+        })
+    }
+
+    /// The suite for this data, as commented TOML that `run --suite` accepts.
+    pub fn suite_toml(&self, found: &Inspection) -> Result<String> {
+        let mut task = self.task()?;
+        let class_of = |label: &String| found.class_names.iter().position(|n| n == label);
+        let mut source = Vec::new();
+        for label in &self.source_classes {
+            let c = class_of(label).ok_or_else(|| {
+                Error::setting(
+                    format!("--source-classes {label}"),
+                    format!(
+                        "no such label in {}; its labels are {}",
+                        self.data.display(),
+                        found.class_names.join(", ")
+                    ),
+                )
+            })?;
+            source.push(c as u32);
+        }
+        if source.is_empty() {
+            return Err(Error::setting(
+                "--source-classes",
+                "a numeric task reuses a backbone pretrained on other classes of the data: name them, e.g. \
+                 --source-classes 0,1,2,3,4 (a second dataset or a zoo model as the source is not supported yet)",
+            ));
+        }
+        let target: Vec<u32> = (0..found.class_names.len() as u32)
+            .filter(|c| !source.contains(c))
+            .collect();
+        if target.len() < 2 {
+            return Err(Error::setting(
+                "--source-classes",
+                format!(
+                    "leaves {} class(es) to study; the data has {} ({}): keep at least two out of the source",
+                    target.len(),
+                    found.class_names.len(),
+                    found.class_names.join(", ")
+                ),
+            ));
+        }
+        let smallest = |classes: &[u32]| classes.iter().map(|&c| found.counts[c as usize]).min().unwrap_or(0);
+        let (val, test) = held_out(smallest(&target));
+        let pool = smallest(&target).saturating_sub(val + test);
+        let budgets: Vec<usize> = BUDGET_LADDER.iter().copied().filter(|&b| b <= pool).collect();
+        let budgets = budgets[budgets.len().saturating_sub(MAX_BUDGETS)..].to_vec();
+        if budgets.len() < 2 {
+            return Err(Error::data(
+                self.data.display(),
+                format!(
+                    "the smallest class under study has {} examples: after {val} for validation and {test} for \
+                     test, too few for two label budgets; add examples",
+                    smallest(&target)
+                ),
+            ));
+        }
+        let (source_val, source_test) = held_out(smallest(&source));
+        task.source_classes = source;
+        task.target_classes = target;
+        task.source_val_per_class = source_val;
+        task.source_test_per_class = source_test;
+        task.target_val_per_class = val;
+        task.target_test_per_class = test;
+        let text = render(self, found, &task, &budgets);
+        // The same checks as any suite file's, before anything is written.
+        Suite::parse(&text, "the suite `reuse-bench init` wrote")?;
+        Ok(text)
+    }
+}
+
+/// Validation and test examples per class for classes of at least `smallest`
+/// examples: a tenth and a fifth, within sensible bounds.
+fn held_out(smallest: usize) -> (usize, usize) {
+    ((smallest / 10).clamp(2, 100), (smallest / 5).clamp(4, 500))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A CSV of `classes` classes, `per_class` rows each, 6 features that separate them.
+    pub(crate) fn blobs_csv(path: &Path, classes: usize, per_class: usize) {
+        let mut text = String::from("f0,f1,f2,f3,f4,f5,label\n");
+        let mut state = 12345u64;
+        let mut noise = || {
+            state = state
+                .wrapping_mul(6364136223846793005)
+                .wrapping_add(1442695040888963407);
+            (state >> 33) as f64 / (1u64 << 31) as f64 - 0.5
+        };
+        for i in 0..classes * per_class {
+            let c = i % classes;
+            let row: Vec<String> = (0..6)
+                .map(|j| format!("{:.3}", ((c * (j + 1)) % 7) as f64 + noise() * 2.0))
+                .collect();
+            text.push_str(&format!("{},{c}\n", row.join(",")));
+        }
+        std::fs::write(path, text).unwrap();
+    }
+
+    #[test]
+    fn writes_a_suite_that_parses_with_budgets_that_fit() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("blobs.csv");
+        blobs_csv(&path, 6, 120);
+        let req = InitRequest {
+            data: path.clone(),
+            source_classes: vec!["0".into(), "1".into(), "2".into()],
+            ..InitRequest::default()
+        };
+        let found = req.inspect().unwrap();
+        assert_eq!(found.counts, vec![120; 6]);
+        assert_eq!((found.format, found.feature_len), (TableFormat::Csv, 6));
+        let text = req.suite_toml(&found).unwrap();
+        let suite = Suite::parse(&text, "test").unwrap();
+        assert_eq!(suite.task.source_classes, vec![0, 1, 2]);
+        assert_eq!(suite.task.target_classes, vec![3, 4, 5]);
+        // 120 per class: 12 validation, 24 test, a pool of 84: budgets up to 50.
+        assert_eq!(
+            (suite.task.target_val_per_class, suite.task.target_test_per_class),
+            (12, 24)
+        );
+        assert_eq!(suite.train.budgets_per_class, vec![1, 2, 5, 10, 20, 50]);
+        assert!(text.contains("# Classes are numbered by their sorted labels: 0 = 0"));
+    }
+
+    #[test]
+    fn bad_requests_name_the_fix() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("blobs.csv");
+        blobs_csv(&path, 3, 40);
+        let req = |source: &[&str]| InitRequest {
+            data: path.clone(),
+            source_classes: source.iter().map(|s| s.to_string()).collect(),
+            ..InitRequest::default()
+        };
+        let found = req(&[]).inspect().unwrap();
+        let e = req(&[]).suite_toml(&found).unwrap_err().to_string();
+        assert!(e.contains("--source-classes"), "{e}");
+        let e = req(&["7"]).suite_toml(&found).unwrap_err().to_string();
+        assert!(e.contains("no such label") && e.contains("0, 1, 2"), "{e}");
+        let e = req(&["0", "1"]).suite_toml(&found).unwrap_err().to_string();
+        assert!(e.contains("at least two"), "{e}");
+        let e = detect(dir.path()).unwrap_err().to_string();
+        assert!(e.contains("image folders"), "{e}");
+        let e = detect(Path::new("x.bin")).unwrap_err().to_string();
+        assert!(e.contains("--format"), "{e}");
+        assert_eq!(
+            labels_beside(Path::new("d/train-images-idx3-ubyte.gz")),
+            Some(PathBuf::from("d/train-labels-idx1-ubyte.gz"))
+        );
+        let tiny = dir.path().join("tiny.csv");
+        blobs_csv(&tiny, 4, 5);
+        let small = InitRequest {
+            data: tiny,
+            source_classes: vec!["0".into()],
+            ..InitRequest::default()
+        };
+        let e = small.suite_toml(&small.inspect().unwrap()).unwrap_err().to_string();
+        assert!(e.contains("tiny.csv") && e.contains("too few"), "{e}");
+    }
+}

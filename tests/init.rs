@@ -1,0 +1,166 @@
+//! `reuse-bench init DATA` on the user's own data (a numeric CSV, an IDX
+//! pair) writes a suite that `run --quick` completes; bad data and bad
+//! requests get a clear error naming the file and the fix, and write nothing.
+
+mod common;
+
+use common::{expect_code, read_json, stderr, Fixture};
+use std::path::Path;
+
+/// `classes` classes of `per_class` rows, 8 noisy features that tell them apart.
+fn blobs(classes: usize, per_class: usize) -> Vec<(Vec<f64>, usize)> {
+    let mut state = 2024u64;
+    let mut noise = move || {
+        state = state
+            .wrapping_mul(6364136223846793005)
+            .wrapping_add(1442695040888963407);
+        (state >> 33) as f64 / (1u64 << 31) as f64 - 0.5
+    };
+    (0..classes * per_class)
+        .map(|i| {
+            let c = i % classes;
+            let x = (0..8).map(|j| ((c * (j + 1)) % 7) as f64 + noise() * 2.0).collect();
+            (x, c)
+        })
+        .collect()
+}
+
+fn write_csv(path: &Path, rows: &[(Vec<f64>, usize)]) {
+    let mut text = String::from("a,b,c,d,e,f,g,h,kind\n");
+    for (x, c) in rows {
+        let fields: Vec<String> = x.iter().map(|v| format!("{v:.3}")).collect();
+        text.push_str(&format!("{},k{c}\n", fields.join(",")));
+    }
+    std::fs::write(path, text).unwrap();
+}
+
+/// An unsigned-byte IDX file of the given dimensions.
+fn write_idx(path: &Path, dims: &[u32], data: &[u8]) {
+    let mut bytes = vec![0, 0, 0x08, dims.len() as u8];
+    for d in dims {
+        bytes.extend_from_slice(&d.to_be_bytes());
+    }
+    bytes.extend_from_slice(data);
+    std::fs::write(path, bytes).unwrap();
+}
+
+/// Runs the suite `init` wrote, quickly, and checks its results are real.
+fn runs_quick(fx: &Fixture, suite: &str, classes_studied: usize) {
+    let out = fx.run(&["run", "--suite", suite, "--quick", "--out", "report"]);
+    expect_code(&out, 0);
+    let r = read_json(&fx.path("report/results.json"));
+    let runs = r["runs"].as_array().unwrap();
+    assert_eq!(runs.len(), 12, "3 strategies x 2 budgets x 2 seeds");
+    let chance = 1.0 / classes_studied as f64;
+    let best = runs
+        .iter()
+        .filter_map(|run| run["metrics"]["test_accuracy"].as_f64())
+        .fold(0.0, f64::max);
+    assert!(best > chance + 0.2, "best accuracy {best} is near chance {chance}");
+}
+
+#[test]
+fn a_numeric_csv_with_source_classes_becomes_a_suite_that_runs() {
+    let fx = Fixture::new();
+    write_csv(&fx.path("shapes.csv"), &blobs(6, 80));
+    let out = fx.run(&[
+        "init",
+        "shapes.csv",
+        "--label-column",
+        "kind",
+        "--source-classes",
+        "k0,k1,k2",
+        "--out",
+        "shapes.toml",
+    ]);
+    expect_code(&out, 0);
+    let text = std::fs::read_to_string(fx.path("shapes.toml")).unwrap();
+    assert!(
+        text.contains("kind = \"table\"") && text.contains("label_column = \"kind\""),
+        "{text}"
+    );
+    assert!(text.contains("0 = k0"), "the labels are named in a comment: {text}");
+    assert!(stderr(&out).contains("6 classes"), "{}", stderr(&out));
+    runs_quick(&fx, "shapes.toml", 3);
+
+    // The file exists now: init never overwrites it.
+    let again = fx.run(&[
+        "init",
+        "shapes.csv",
+        "--label-column",
+        "kind",
+        "--source-classes",
+        "k0",
+        "--out",
+        "shapes.toml",
+    ]);
+    expect_code(&again, 1);
+    assert!(stderr(&again).contains("never overwrites"), "{}", stderr(&again));
+}
+
+#[test]
+fn an_idx_pair_becomes_a_suite_that_runs() {
+    let fx = Fixture::new();
+    let rows = blobs(5, 60);
+    let pixels: Vec<u8> = rows
+        .iter()
+        .flat_map(|(x, _)| x.iter().map(|v| ((v + 1.0) * 30.0).clamp(0.0, 255.0) as u8))
+        .collect();
+    let labels: Vec<u8> = rows.iter().map(|(_, c)| *c as u8).collect();
+    write_idx(&fx.path("toy-images-idx3-ubyte"), &[rows.len() as u32, 2, 4], &pixels);
+    write_idx(&fx.path("toy-labels-idx1-ubyte"), &[rows.len() as u32], &labels);
+    // The labels file is found beside the images by MNIST's naming.
+    let out = fx.run(&[
+        "init",
+        "toy-images-idx3-ubyte",
+        "--source-classes",
+        "0,1",
+        "--out",
+        "toy.toml",
+    ]);
+    expect_code(&out, 0);
+    let text = std::fs::read_to_string(fx.path("toy.toml")).unwrap();
+    assert!(text.contains("labels_path = \"toy-labels-idx1-ubyte\""), "{text}");
+    runs_quick(&fx, "toy.toml", 3);
+}
+
+#[test]
+fn bad_data_and_requests_are_named_and_write_nothing() {
+    let fx = Fixture::new();
+    let cases: Vec<(&str, &str, Vec<&str>, &str)> = vec![
+        // (file, content, extra args, what stderr must say)
+        ("words.csv", "a,b,label\n1,2,x\n3,oops,y\n", vec![], "line 3"),
+        ("nolabel.csv", "a,b,c\n1,2,3\n", vec![], "label"),
+        ("one.csv", "a,label\n1,x\n2,x\n3,x\n", vec![], "at least two"),
+        ("empty.csv", "a,label\n", vec![], "no data rows"),
+    ];
+    for (file, content, extra, says) in cases {
+        std::fs::write(fx.path(file), content).unwrap();
+        let mut args = vec!["init", file, "--source-classes", "x", "--out", "out.toml"];
+        args.extend(extra);
+        let out = fx.run(&args);
+        expect_code(&out, 1);
+        let err = stderr(&out);
+        assert!(err.contains(file) || err.contains("--source-classes"), "{file}: {err}");
+        assert!(err.contains(says), "{file}: expected '{says}' in: {err}");
+        assert!(!fx.path("out.toml").exists(), "{file}: a suite was written");
+    }
+    // An IDX images file whose labels file is missing, or the wrong length.
+    write_idx(&fx.path("a-images-idx3-ubyte"), &[3, 2, 2], &[0; 12]);
+    let out = fx.run(&["init", "a-images-idx3-ubyte", "--source-classes", "0"]);
+    expect_code(&out, 1);
+    assert!(stderr(&out).contains("a-labels-idx1-ubyte"), "{}", stderr(&out));
+    write_idx(&fx.path("a-labels-idx1-ubyte"), &[2], &[0, 1]);
+    let out = fx.run(&["init", "a-images-idx3-ubyte", "--source-classes", "0"]);
+    expect_code(&out, 1);
+    assert!(stderr(&out).contains("one label per image"), "{}", stderr(&out));
+    // A folder (image folders are not supported yet), a missing file, no --source-classes.
+    std::fs::create_dir(fx.path("images")).unwrap();
+    let out = fx.run(&["init", "images", "--source-classes", "0"]);
+    expect_code(&out, 1);
+    assert!(stderr(&out).contains("image folders"), "{}", stderr(&out));
+    let out = fx.run(&["init", "missing.csv", "--source-classes", "0"]);
+    expect_code(&out, 1);
+    assert!(stderr(&out).contains("missing.csv"), "{}", stderr(&out));
+    expect_code(&fx.run(&["init", "words.csv"]), 2);
+}
