@@ -44,6 +44,22 @@ fn write_idx(path: &Path, dims: &[u32], data: &[u8]) {
     std::fs::write(path, bytes).unwrap();
 }
 
+/// A `size` x `size` grey PNG of class `c`: a bright bar whose position is the
+/// class, on noise.
+fn write_png(path: &Path, size: u32, c: u32, seed: u32) {
+    let img = image::GrayImage::from_fn(size, size, |x, y| {
+        let noise = (x * 31 + y * 17 + seed * 13) % 40;
+        let bar = if (x * 4 / size) == c % 4 && (y * 2 / size) == c / 4 {
+            200
+        } else {
+            0
+        };
+        image::Luma([(bar + noise) as u8])
+    });
+    std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+    img.save(path).unwrap();
+}
+
 /// Runs the suite `init` wrote, quickly, and checks its results are real.
 fn runs_quick(fx: &Fixture, suite: &str, classes_studied: usize) {
     let out = fx.run(&["run", "--suite", suite, "--quick", "--out", "report"]);
@@ -125,6 +141,60 @@ fn an_idx_pair_becomes_a_suite_that_runs() {
 }
 
 #[test]
+fn an_image_folder_becomes_a_suite_that_runs() {
+    let fx = Fixture::new();
+    for c in 0..6 {
+        for i in 0..40 {
+            write_png(&fx.path(&format!("shapes/class{c}/{i:03}.png")), 12, c, i);
+        }
+    }
+    let out = fx.run(&[
+        "init",
+        "shapes",
+        "--source-classes",
+        "class0,class1,class2",
+        "--out",
+        "shapes.toml",
+    ]);
+    expect_code(&out, 0);
+    let text = std::fs::read_to_string(fx.path("shapes.toml")).unwrap();
+    assert!(text.contains("image folder format, 144 values per example"), "{text}");
+    assert!(text.contains("3 = class3"), "{text}");
+    runs_quick(&fx, "shapes.toml", 3);
+}
+
+#[test]
+fn bad_image_folders_are_named_and_write_nothing() {
+    let fx = Fixture::new();
+    let refused = |folder: &str, says: &str| {
+        let out = fx.run(&["init", folder, "--source-classes", "a", "--out", "out.toml"]);
+        expect_code(&out, 1);
+        assert!(
+            stderr(&out).contains(says),
+            "{folder}: expected '{says}' in: {}",
+            stderr(&out)
+        );
+        assert!(!fx.path("out.toml").exists());
+    };
+    // An empty class folder.
+    write_png(&fx.path("empty/a/1.png"), 8, 0, 0);
+    std::fs::create_dir_all(fx.path("empty/b")).unwrap();
+    refused("empty", "no PNG or JPEG");
+    // An image that does not decode.
+    write_png(&fx.path("broken/a/1.png"), 8, 0, 0);
+    std::fs::create_dir_all(fx.path("broken/b")).unwrap();
+    std::fs::write(fx.path("broken/b/2.png"), b"not a png").unwrap();
+    refused("broken", "2.png");
+    // Images of two sizes: the fix is task.image_size.
+    write_png(&fx.path("mixed/a/1.png"), 8, 0, 0);
+    write_png(&fx.path("mixed/b/2.png"), 10, 1, 0);
+    refused("mixed", "image_size");
+    // One class folder only.
+    write_png(&fx.path("single/a/1.png"), 8, 0, 0);
+    refused("single", "1 class sub-folder");
+}
+
+#[test]
 fn bad_data_and_requests_are_named_and_write_nothing() {
     let fx = Fixture::new();
     let cases: Vec<(&str, &str, Vec<&str>, &str)> = vec![
@@ -154,11 +224,7 @@ fn bad_data_and_requests_are_named_and_write_nothing() {
     let out = fx.run(&["init", "a-images-idx3-ubyte", "--source-classes", "0"]);
     expect_code(&out, 1);
     assert!(stderr(&out).contains("one label per image"), "{}", stderr(&out));
-    // A folder (image folders are not supported yet), a missing file, no --source-classes.
-    std::fs::create_dir(fx.path("images")).unwrap();
-    let out = fx.run(&["init", "images", "--source-classes", "0"]);
-    expect_code(&out, 1);
-    assert!(stderr(&out).contains("image folders"), "{}", stderr(&out));
+    // A missing file, no --source-classes.
     let out = fx.run(&["init", "missing.csv", "--source-classes", "0"]);
     expect_code(&out, 1);
     assert!(stderr(&out).contains("missing.csv"), "{}", stderr(&out));

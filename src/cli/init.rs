@@ -16,13 +16,15 @@ Review the file (target_accuracy above all), then run it.\n\n\
 Examples:\n  \
 reuse-bench init measurements.csv --label-column species --source-classes setosa,virginica\n  \
 reuse-bench init data/mnist/train-images-idx3-ubyte.gz --source-classes 0,1,2,3,4 --out mnist.toml\n  \
+reuse-bench init photos/ --source-classes cat,dog    (photos/cat/*.png, photos/dog/*.jpg, ...)\n  \
 reuse-bench run --suite mnist.toml --quick"
 )]
 pub(super) struct InitArgs {
-    /// The data: a numeric CSV (a header row, a label column, every other column a number) or an
-    /// IDX images file (with its labels file beside it, or --labels).
+    /// The data: a numeric CSV (a header row, a label column, every other column a number), an
+    /// IDX images file (with its labels file beside it, or --labels), or an image folder (one
+    /// sub-folder of PNG or JPEG files per class, all of one size).
     data: PathBuf,
-    /// The data's format, when its name does not say (.csv, .csv.gz; idx3 or .idx in the name).
+    /// The data's format, when its name does not say (a folder; .csv, .csv.gz; idx3 or .idx in the name).
     #[arg(long, value_enum)]
     format: Option<InitFormat>,
     /// IDX: the labels file [default: the images file's name with images-idx3 -> labels-idx1].
@@ -45,6 +47,7 @@ pub(super) struct InitArgs {
 pub(super) enum InitFormat {
     Csv,
     Idx,
+    Images,
 }
 
 /// `init DATA`: inspect the data and write a suite for it.
@@ -54,6 +57,7 @@ pub(super) fn init(args: InitArgs) -> Result<ExitCode> {
         format: args.format.map(|f| match f {
             InitFormat::Csv => TableFormat::Csv,
             InitFormat::Idx => TableFormat::Idx,
+            InitFormat::Images => TableFormat::Images,
         }),
         labels: args.labels,
         label_column: Some(args.label_column),

@@ -4,12 +4,13 @@
 //! [`TaskSpec`] (the suite's `[task]`, owned here with its checks) names the
 //! dataset; [`task`] builds its source task (for pretraining) and target task
 //! (train pool, validation, test), and [`splits`] draws the label budgets
-//! every strategy shares. Readers of files ([`idx`], [`csv_table`]) and the
+//! every strategy shares. Readers of files ([`idx`], [`csv_table`], [`images`]) and the
 //! generated or embedded sets ([`mnist1d`], [`digits`], [`text`]) sit below.
 
 pub mod csv_table;
 pub mod digits;
 pub mod idx;
+pub mod images;
 pub mod mnist1d;
 pub mod shared;
 pub mod splits;

@@ -30,9 +30,10 @@ pub enum TaskKind {
     /// tokenized with `tokenizer`; the backbone is a given pretrained model
     /// (the suite's `[pretrained]`), not pretrained here.
     Text,
-    /// The user's own numeric data: a CSV of features and a label column
-    /// (`path`, `label_column`), or an IDX pair (`path`, `labels_path`); the
-    /// backbone is pretrained on its `source_classes` (see [`table`]).
+    /// The user's own data: a CSV of features and a label column (`path`,
+    /// `label_column`), an IDX pair (`path`, `labels_path`), or an image
+    /// folder (`path` a folder of class sub-folders); the backbone is
+    /// pretrained on its `source_classes` (see [`table`]).
     Table,
 }
 
@@ -71,6 +72,14 @@ pub struct TaskSpec {
     /// `table` only: the IDX labels file beside the IDX images file `path`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub labels_path: Option<PathBuf>,
+    /// `table` image folders only: resize every image to `[width, height]`
+    /// (without it, every image must already have one size).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub image_size: Option<[u32; 2]>,
+    /// `table` image folders only: one grey value per pixel (default) or
+    /// three, RGB.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub grayscale: Option<bool>,
     /// `text` and `table` (CSV): the column holding the label (default `label`).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub label_column: Option<String>,
@@ -105,6 +114,8 @@ impl Default for TaskSpec {
             mnist_dir: None,
             path: None,
             labels_path: None,
+            image_size: None,
+            grayscale: None,
             text_column: None,
             label_column: None,
             classes: Vec::new(),

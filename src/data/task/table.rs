@@ -1,15 +1,18 @@
-//! The user's own numeric data as the task: a CSV of features and a label
-//! column, or an IDX pair (images and labels, e.g. MNIST or Fashion-MNIST).
+//! The user's own data as the task: a CSV of features and a label column, an
+//! IDX pair (images and labels, e.g. MNIST or Fashion-MNIST), or an image
+//! folder (one sub-folder of PNG or JPEG files per class).
 //!
 //! Classes are the file's distinct label values in sorted order (numbers
 //! numerically first, then words), numbered from 0: `source_classes` (the
 //! in-house pretraining task) and `target_classes` (the label sweep) are
 //! those numbers, as `reuse-bench init` writes them with their labels in a
-//! comment. CSV features are standardised per column over the whole file (no
-//! labels used); IDX pixels are scaled to [0, 1] and flattened.
+//! comment (an image folder's classes are its sub-folders, sorted by name).
+//! CSV features are standardised per column over the whole file (no labels
+//! used); IDX and image pixels are scaled to [0, 1] and flattened.
 
 use super::TaskSpec;
 use crate::data::csv_table::{load_numeric, Column, Header, Labelled};
+use crate::data::images::{read_folder, ImageLayout};
 use crate::data::splits::shuffled;
 use crate::data::{idx, Dataset};
 use crate::{Error, Result};
@@ -22,15 +25,29 @@ pub enum TableFormat {
     Csv,
     /// An IDX images file and an IDX labels file.
     Idx,
+    /// A folder of class sub-folders of PNG or JPEG files.
+    Images,
 }
 
 impl TableFormat {
-    /// The format of a table task: IDX when it names a labels file.
+    /// The format of a table task: IDX when it names a labels file, images
+    /// when its path is a folder, else CSV.
     pub fn of(spec: &TaskSpec) -> TableFormat {
         if spec.labels_path.is_some() {
             TableFormat::Idx
+        } else if spec.path.as_deref().is_some_and(Path::is_dir) {
+            TableFormat::Images
         } else {
             TableFormat::Csv
+        }
+    }
+
+    /// Its name in reports.
+    pub fn name(self) -> &'static str {
+        match self {
+            TableFormat::Csv => "CSV",
+            TableFormat::Idx => "IDX",
+            TableFormat::Images => "image folder",
         }
     }
 }
@@ -39,10 +56,7 @@ pub(super) fn describe(spec: &TaskSpec) -> String {
     format!(
         "{} ({} data; target classes {:?}, source classes {:?})",
         spec.path.as_deref().unwrap_or(Path::new("?")).display(),
-        match TableFormat::of(spec) {
-            TableFormat::Csv => "CSV",
-            TableFormat::Idx => "IDX",
-        },
+        TableFormat::of(spec).name(),
         spec.target_classes,
         spec.source_classes
     )
@@ -76,6 +90,17 @@ pub fn load(spec: &TaskSpec) -> Result<Labelled<Dataset>> {
     };
     let mut loaded = match (TableFormat::of(spec), spec.labels_path.as_deref()) {
         (TableFormat::Idx, Some(labels)) => load_idx(path, labels)?,
+        (TableFormat::Images, _) => {
+            let layout = ImageLayout {
+                size: spec.image_size.map(|[w, h]| (w, h)),
+                grayscale: spec.grayscale.unwrap_or(true),
+            };
+            let folder = read_folder(path, layout)?;
+            Labelled {
+                data: folder.data,
+                class_names: folder.class_names,
+            }
+        }
         _ => {
             let label = Column::Name(spec.label_column.clone().unwrap_or_else(|| "label".into()));
             let mut t = load_numeric(path, &label, Header::Yes)?;
@@ -152,7 +177,7 @@ fn check_classes(spec: &TaskSpec, path: &Path, loaded: &Labelled<Dataset>) -> Re
 pub(super) fn check_target(spec: &TaskSpec) -> Result<()> {
     for (key, path) in [("task.path", &spec.path), ("task.labels_path", &spec.labels_path)] {
         if let Some(p) = path {
-            if !p.is_file() {
+            if !p.exists() {
                 return Err(Error::setting(format!("{key} = {}", p.display()), "no such file"));
             }
         }

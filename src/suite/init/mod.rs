@@ -50,14 +50,11 @@ pub struct Inspection {
     pub feature_len: usize,
 }
 
-/// The format a data path names: `.csv`/`.csv.gz` is CSV, an `idx3`/`.idx`
-/// name is IDX; a folder is an image folder, not supported yet.
+/// The format a data path names: a folder is an image folder, `.csv`/`.csv.gz`
+/// is CSV, an `idx3`/`.idx` name is IDX.
 fn detect(path: &Path) -> Result<TableFormat> {
     if path.is_dir() {
-        return Err(Error::setting(
-            format!("init {}", path.display()),
-            "image folders (one sub-folder per class) are not supported yet; give a numeric CSV or an IDX pair",
-        ));
+        return Ok(TableFormat::Images);
     }
     let name = path
         .file_name()
@@ -70,7 +67,7 @@ fn detect(path: &Path) -> Result<TableFormat> {
     } else {
         Err(Error::setting(
             format!("init {}", path.display()),
-            "cannot tell the format from the name: give --format csv or --format idx",
+            "cannot tell the format from the name: give --format csv or --format idx (an image folder is a folder)",
         ))
     }
 }
@@ -93,13 +90,23 @@ impl InitRequest {
         };
         let labels_path =
             match format {
-                TableFormat::Csv => None,
+                TableFormat::Csv | TableFormat::Images => None,
                 TableFormat::Idx => Some(self.labels.clone().or_else(|| labels_beside(&self.data)).ok_or_else(
                     || Error::setting("--labels", format!("the IDX labels file for {}", self.data.display())),
                 )?),
             };
-        if !self.data.is_file() {
-            return Err(Error::setting(format!("init {}", self.data.display()), "no such file"));
+        let exists = match format {
+            TableFormat::Images => self.data.is_dir(),
+            TableFormat::Csv | TableFormat::Idx => self.data.is_file(),
+        };
+        if !exists {
+            return Err(Error::setting(
+                format!("init {}", self.data.display()),
+                match format {
+                    TableFormat::Images => "no such folder",
+                    _ => "no such file",
+                },
+            ));
         }
         Ok(TaskSpec {
             kind: TaskKind::Table,
@@ -107,7 +114,7 @@ impl InitRequest {
             labels_path,
             label_column: match format {
                 TableFormat::Csv => Some(self.label_column.clone().unwrap_or_else(|| "label".into())),
-                TableFormat::Idx => None,
+                TableFormat::Idx | TableFormat::Images => None,
             },
             source_classes: Vec::new(),
             target_classes: Vec::new(),
@@ -272,8 +279,7 @@ mod tests {
         assert!(e.contains("no such label") && e.contains("0, 1, 2"), "{e}");
         let e = req(&["0", "1"]).suite_toml(&found).unwrap_err().to_string();
         assert!(e.contains("at least two"), "{e}");
-        let e = detect(dir.path()).unwrap_err().to_string();
-        assert!(e.contains("image folders"), "{e}");
+        assert_eq!(detect(dir.path()).unwrap(), TableFormat::Images);
         let e = detect(Path::new("x.bin")).unwrap_err().to_string();
         assert!(e.contains("--format"), "{e}");
         assert_eq!(

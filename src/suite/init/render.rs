@@ -2,7 +2,6 @@
 //! and why each number is what it is, so a user can review and edit it.
 
 use super::{InitRequest, Inspection};
-use crate::data::task::table::TableFormat;
 use crate::data::TaskSpec;
 
 /// The model, pretraining and the start of `[train]`, as the built-in digits suite has them.
@@ -80,10 +79,7 @@ fn task_section(req: &InitRequest, found: &Inspection, task: &TaskSpec) -> Strin
         .zip(&found.counts)
         .map(|(n, c)| format!("{n}: {c}"))
         .collect();
-    let format = match found.format {
-        TableFormat::Csv => "CSV",
-        TableFormat::Idx => "IDX",
-    };
+    let format = found.format.name();
     let all: Vec<u32> = (0..found.class_names.len() as u32).collect();
     let mut lines = vec![
         format!("# Written by `reuse-bench init {}`: edit freely.", req.data.display()),
