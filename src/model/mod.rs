@@ -6,6 +6,7 @@
 //! network whose head has a different number of classes.
 
 pub mod bag;
+pub mod batch_norm;
 pub mod bert;
 pub mod cnn;
 pub mod conv1d;

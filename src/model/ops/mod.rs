@@ -1,6 +1,7 @@
 //! Fused CPU kernels, with analytic backward passes, for the operations a
 //! transformer is built from: fully connected layers, attention, LayerNorm,
-//! softmax and GELU.
+//! softmax and GELU; and the depthwise convolution of MobileNet-style vision
+//! backbones.
 //!
 //! Why: candle 0.11's fused LayerNorm and `softmax_last_dim` have no backward
 //! pass, so a trainable transformer has to compose them from small tensor
@@ -16,6 +17,7 @@
 //! sums are added in block order, so results never depend on the thread count.
 
 mod attention;
+mod depthwise;
 mod fast_math;
 mod gelu;
 mod layer_norm;
@@ -26,6 +28,7 @@ pub(crate) mod simd;
 mod softmax;
 
 pub use attention::{attention, AttentionSpec};
+pub use depthwise::Depthwise;
 pub use gelu::gelu_erf;
 pub use layer_norm::layer_norm;
 pub use linear::linear;

@@ -1,0 +1,234 @@
+//! Batch normalisation over the channels of `[N, C, H, W]` maps, and ReLU6:
+//! the two operations MobileNetV2 puts after every convolution.
+//!
+//! In training, each channel is normalised by the mean and (biased) variance
+//! of the batch, through differentiable tensor operations, and the running
+//! statistics move towards the batch's (PyTorch's rule: momentum 0.1, the
+//! unbiased variance); in evaluation the running statistics are used, so a
+//! prediction never depends on the rest of its batch. Fine-tuning, probing and
+//! scratch all use this one layer; a probe keeps it in evaluation mode, as
+//! its backbone is frozen.
+
+use candle_core::{DType, Tensor, D};
+use std::sync::Mutex;
+
+/// PyTorch's default momentum of the running statistics.
+pub const MOMENTUM: f64 = 0.1;
+
+/// Running statistics of one layer, per channel.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RunningStats {
+    /// Running mean.
+    pub mean: Vec<f32>,
+    /// Running (unbiased) variance.
+    pub var: Vec<f32>,
+}
+
+/// One BatchNorm2d layer: its affine weights and running statistics.
+#[derive(Debug)]
+pub struct BatchNorm2d {
+    /// Scale per channel (`weight` in PyTorch).
+    pub gamma: Tensor,
+    /// Shift per channel (`bias` in PyTorch).
+    pub beta: Tensor,
+    /// Running statistics, updated by every training forward pass.
+    pub running: Mutex<RunningStats>,
+    /// Added to the variance.
+    pub eps: f64,
+}
+
+/// `[C]` as `[1, C, 1, 1]`, to broadcast over a batch of maps.
+fn per_channel(t: &Tensor) -> candle_core::Result<Tensor> {
+    t.reshape((1, t.elem_count(), 1, 1))
+}
+
+impl BatchNorm2d {
+    /// A layer with the given affine tensors and running statistics.
+    pub fn new(gamma: Tensor, beta: Tensor, running: RunningStats, eps: f64) -> BatchNorm2d {
+        BatchNorm2d {
+            gamma,
+            beta,
+            running: Mutex::new(running),
+            eps,
+        }
+    }
+
+    /// Normalises `x` `[N, C, H, W]`: by the batch's statistics when
+    /// `train` (updating the running ones), else by the running ones.
+    pub fn forward(&self, x: &Tensor, train: bool) -> candle_core::Result<Tensor> {
+        let (n, c, h, w) = x.dims4()?;
+        let (gamma, beta) = (per_channel(&self.gamma)?, per_channel(&self.beta)?);
+        if !train {
+            let stats = self.running.lock().expect("batch-norm statistics lock").clone();
+            let mean = Tensor::from_vec(stats.mean, (1, c, 1, 1), x.device())?;
+            let var = Tensor::from_vec(stats.var, (1, c, 1, 1), x.device())?;
+            let scale = (var + self.eps)?.sqrt()?.recip()?.broadcast_mul(&gamma)?;
+            return x.broadcast_sub(&mean)?.broadcast_mul(&scale)?.broadcast_add(&beta);
+        }
+        // Per channel over (N, H, W): move C first and flatten the rest.
+        let by_channel = x.transpose(0, 1)?.reshape((c, n * h * w))?;
+        let mean = by_channel.mean(D::Minus1)?; // [C]
+        let centred = x.broadcast_sub(&per_channel(&mean)?)?;
+        let var = centred
+            .sqr()?
+            .transpose(0, 1)?
+            .reshape((c, n * h * w))?
+            .mean(D::Minus1)?; // biased, [C]
+        self.update_running(&mean, &var, n * h * w)?;
+        let inv = (per_channel(&var)? + self.eps)?.sqrt()?.recip()?;
+        centred.broadcast_mul(&inv)?.broadcast_mul(&gamma)?.broadcast_add(&beta)
+    }
+
+    /// Moves the running statistics towards the batch's by [`MOMENTUM`].
+    fn update_running(&self, mean: &Tensor, var: &Tensor, count: usize) -> candle_core::Result<()> {
+        let mean = mean.detach().to_dtype(DType::F32)?.to_vec1::<f32>()?;
+        let var = var.detach().to_dtype(DType::F32)?.to_vec1::<f32>()?;
+        let unbias = if count > 1 {
+            count as f32 / (count - 1) as f32
+        } else {
+            1.0
+        };
+        let m = MOMENTUM as f32;
+        let mut stats = self.running.lock().expect("batch-norm statistics lock");
+        for (r, b) in stats.mean.iter_mut().zip(&mean) {
+            *r = (1.0 - m) * *r + m * b;
+        }
+        for (r, b) in stats.var.iter_mut().zip(&var) {
+            *r = (1.0 - m) * *r + m * b * unbias;
+        }
+        Ok(())
+    }
+}
+
+/// `min(max(x, 0), 6)`: MobileNet's activation, bounded for low-precision
+/// inference; its gradient is 1 strictly inside (0, 6) and 0 outside.
+pub fn relu6(x: &Tensor) -> candle_core::Result<Tensor> {
+    x.clamp(0f32, 6f32)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::ops::gradcheck::{self, values};
+    use candle_core::{Device, Var};
+
+    fn layer(c: usize) -> BatchNorm2d {
+        let dev = Device::Cpu;
+        BatchNorm2d::new(
+            Tensor::from_vec(values(c, 11), c, &dev).unwrap(),
+            Tensor::from_vec(values(c, 12), c, &dev).unwrap(),
+            RunningStats {
+                mean: vec![0.0; c],
+                var: vec![1.0; c],
+            },
+            1e-5,
+        )
+    }
+
+    #[test]
+    fn training_normalises_each_channel_and_moves_the_running_statistics() {
+        let dev = Device::Cpu;
+        let bn = layer(3);
+        let (gamma, beta) = (bn.gamma.to_vec1::<f32>().unwrap(), bn.beta.to_vec1::<f32>().unwrap());
+        let x = Tensor::from_vec(values(2 * 3 * 4 * 5, 1), (2, 3, 4, 5), &dev)
+            .unwrap()
+            .affine(3.0, 1.0)
+            .unwrap();
+        let y = bn.forward(&x, true).unwrap();
+        for c in 0..3 {
+            let ch = y
+                .narrow(1, c, 1)
+                .unwrap()
+                .flatten_all()
+                .unwrap()
+                .to_vec1::<f32>()
+                .unwrap();
+            let mean = ch.iter().sum::<f32>() / ch.len() as f32;
+            let sd = (ch.iter().map(|v| (v - mean).powi(2)).sum::<f32>() / ch.len() as f32).sqrt();
+            assert!((mean - beta[c]).abs() < 1e-4, "channel {c} mean {mean}");
+            assert!((sd - gamma[c].abs()).abs() < 1e-3, "channel {c} sd {sd}");
+            let xc = x
+                .narrow(1, c, 1)
+                .unwrap()
+                .flatten_all()
+                .unwrap()
+                .to_vec1::<f32>()
+                .unwrap();
+            let xm = xc.iter().sum::<f32>() / xc.len() as f32;
+            let unbiased = xc.iter().map(|v| (v - xm).powi(2)).sum::<f32>() / (xc.len() - 1) as f32;
+            let stats = bn.running.lock().unwrap().clone();
+            assert!((stats.mean[c] - 0.1 * xm).abs() < 1e-5);
+            assert!((stats.var[c] - (0.9 + 0.1 * unbiased)).abs() < 1e-4);
+        }
+    }
+
+    #[test]
+    fn evaluation_uses_the_running_statistics_row_by_row() {
+        let dev = Device::Cpu;
+        let bn = layer(2);
+        *bn.running.lock().unwrap() = RunningStats {
+            mean: vec![1.0, -2.0],
+            var: vec![4.0, 0.25],
+        };
+        let x = Tensor::from_vec(values(2 * 2 * 3 * 3, 4), (2, 2, 3, 3), &dev).unwrap();
+        let both = bn.forward(&x, false).unwrap();
+        let first = bn.forward(&x.narrow(0, 0, 1).unwrap(), false).unwrap();
+        assert!(
+            gradcheck::max_diff(&both.narrow(0, 0, 1).unwrap(), &first) < 1e-7,
+            "no batch dependence"
+        );
+        let (xv, yv) = (x.get(0).unwrap().get(1).unwrap(), both.get(0).unwrap().get(1).unwrap());
+        let (g, b) = (
+            bn.gamma.to_vec1::<f32>().unwrap()[1],
+            bn.beta.to_vec1::<f32>().unwrap()[1],
+        );
+        let expected = ((xv + 2.0).unwrap() * (g as f64 / (0.25f64 + 1e-5).sqrt())).unwrap() + b as f64;
+        assert!(gradcheck::max_diff(&yv, &expected.unwrap()) < 1e-5);
+        assert_eq!(
+            bn.running.lock().unwrap().mean,
+            vec![1.0, -2.0],
+            "evaluation leaves the statistics"
+        );
+    }
+
+    #[test]
+    fn training_gradients_match_finite_differences() {
+        let c = 2;
+        gradcheck::check(
+            &[values(3 * c * 2 * 3, 7), values(c, 8), values(c, 9)],
+            &[&[3, c, 2, 3], &[c], &[c]],
+            |t| {
+                let bn = BatchNorm2d::new(
+                    t[1].clone(),
+                    t[2].clone(),
+                    RunningStats {
+                        mean: vec![0.0; c],
+                        var: vec![1.0; c],
+                    },
+                    1e-5,
+                );
+                bn.forward(&t[0], true).unwrap()
+            },
+            2e-2,
+        );
+    }
+
+    #[test]
+    fn relu6_clips_and_its_gradient_is_one_inside() {
+        let dev = Device::Cpu;
+        let x = Var::from_vec(vec![-3.0f32, -0.5, 0.5, 3.0, 5.5, 6.5, 9.0], 7, &dev).unwrap();
+        let y = relu6(x.as_tensor()).unwrap();
+        assert_eq!(y.to_vec1::<f32>().unwrap(), vec![0.0, 0.0, 0.5, 3.0, 5.5, 6.0, 6.0]);
+        let g = y.sum_all().unwrap().backward().unwrap();
+        let dx = g.get(x.as_tensor()).unwrap().to_vec1::<f32>().unwrap();
+        assert_eq!(dx, vec![0.0, 0.0, 1.0, 1.0, 1.0, 0.0, 0.0]);
+        // Away from the kinks, finite differences agree.
+        let away: Vec<f32> = values(50, 3)
+            .iter()
+            .map(|v| v * 4.0 + 2.0)
+            .filter(|v| (v.abs() > 0.05) && ((v - 6.0).abs() > 0.05))
+            .collect();
+        let n = away.len();
+        gradcheck::check(&[away], &[&[n]], |t| relu6(&t[0]).unwrap(), 1e-3);
+    }
+}
