@@ -83,9 +83,11 @@ pub struct TaskSpec {
     /// `text` and `table` (CSV): the column holding the label (default `label`).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub label_column: Option<String>,
-    /// `text` only: the classes by their label in the file, in class order
-    /// (e.g. `["fresh", "rotten"]`); any other label is an error unless it is
-    /// in `drop_labels`. `target_classes` is then `[0, ..., k-1]`.
+    /// `text`: the classes by their label in the file, in class order (e.g.
+    /// `["fresh", "rotten"]`); any other label is an error unless it is in
+    /// `drop_labels`. `target_classes` is then `[0, ..., k-1]`. `table`
+    /// (optional): every label of the file in class order, so that reports
+    /// name the classes (`init` writes it; checked against the file).
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub classes: Vec<String>,
     /// `text` only: rows whose label is one of these are dropped (e.g. `plot`).

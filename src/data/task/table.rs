@@ -53,12 +53,22 @@ impl TableFormat {
 }
 
 pub(super) fn describe(spec: &TaskSpec) -> String {
+    let named = |classes: &[u32]| -> String {
+        classes
+            .iter()
+            .map(|&c| match spec.classes.get(c as usize) {
+                Some(name) => format!("{c} = {name}"),
+                None => c.to_string(),
+            })
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
     format!(
-        "{} ({} data; target classes {:?}, source classes {:?})",
+        "{} ({}; target classes {}; source classes {})",
         spec.path.as_deref().unwrap_or(Path::new("?")).display(),
         TableFormat::of(spec).name(),
-        spec.target_classes,
-        spec.source_classes
+        named(&spec.target_classes),
+        named(&spec.source_classes)
     )
 }
 
@@ -73,6 +83,20 @@ pub(super) fn validate(spec: &TaskSpec) -> std::result::Result<(), String> {
     }
     if spec.target_classes.len() < 2 {
         return Err("task.target_classes must list at least two classes (`reuse-bench init DATA` lists them)".into());
+    }
+    if !spec.classes.is_empty() {
+        let k = spec.classes.len() as u32;
+        if let Some(c) = spec
+            .source_classes
+            .iter()
+            .chain(&spec.target_classes)
+            .find(|&&c| c >= k)
+        {
+            return Err(format!(
+                "class {c} is not among the {k} labels of task.classes ({})",
+                spec.classes.join(", ")
+            ));
+        }
     }
     if let Some(both) = spec.source_classes.iter().find(|c| spec.target_classes.contains(c)) {
         return Err(format!(
@@ -152,8 +176,19 @@ fn standardise(ds: &mut Dataset) {
     }
 }
 
-/// Every class the suite names is in the file.
+/// Every class the suite names is in the file, and the labels it lists are the file's.
 fn check_classes(spec: &TaskSpec, path: &Path, loaded: &Labelled<Dataset>) -> Result<()> {
+    if !spec.classes.is_empty() && spec.classes != loaded.class_names {
+        return Err(Error::data(
+            path.display(),
+            format!(
+                "its labels are {} but task.classes lists {}: the data changed since the suite was written; \
+                 run `reuse-bench init` again or fix task.classes",
+                loaded.class_names.join(", "),
+                spec.classes.join(", ")
+            ),
+        ));
+    }
     let k = loaded.class_names.len() as u32;
     if let Some(&c) = spec
         .source_classes
@@ -264,6 +299,12 @@ mod tests {
         std::fs::write(&path, "a,y\n1,0\n2,1\n").unwrap();
         let e = load(&spec(&path)).unwrap_err().to_string();
         assert!(e.contains("class 2") && e.contains("2 classes"), "{e}");
+        let mut renamed = spec(&path);
+        renamed.target_classes = vec![1];
+        renamed.source_classes = vec![0];
+        renamed.classes = vec!["0".into(), "2".into()];
+        let e = load(&renamed).unwrap_err().to_string();
+        assert!(e.contains("task.classes lists 0, 2"), "{e}");
         std::fs::write(&path, "a,b\n1,0\n").unwrap();
         let e = load(&spec(&path)).unwrap_err().to_string();
         assert!(e.contains("'y'") || e.contains("y"), "{e}");

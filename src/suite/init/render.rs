@@ -114,6 +114,15 @@ fn task_section(req: &InitRequest, found: &Inspection, task: &TaskSpec) -> Strin
     }
     lines.extend([
         format!("# Classes are numbered by their sorted labels: {}.", named(found, &all)),
+        format!(
+            "classes = [{}]",
+            found
+                .class_names
+                .iter()
+                .map(|n| quoted(n))
+                .collect::<Vec<_>>()
+                .join(", ")
+        ),
         "# The backbone pretrains on the source classes; the label sweep studies the target classes.".into(),
         format!("source_classes = {:?}", task.source_classes),
         format!("target_classes = {:?}", task.target_classes),
