@@ -115,6 +115,57 @@ fn a_numeric_csv_with_source_classes_becomes_a_suite_that_runs() {
 }
 
 #[test]
+fn a_held_out_test_file_is_the_test_set() {
+    let fx = Fixture::new();
+    let rows = blobs(5, 90);
+    write_csv(&fx.path("train.csv"), &rows[..5 * 70]);
+    write_csv(&fx.path("test.csv"), &rows[5 * 70..]);
+    let out = fx.run(&[
+        "init",
+        "train.csv",
+        "--label-column",
+        "kind",
+        "--source-classes",
+        "k0,k1",
+        "--test",
+        "test.csv",
+        "--out",
+        "s.toml",
+    ]);
+    expect_code(&out, 0);
+    let text = std::fs::read_to_string(fx.path("s.toml")).unwrap();
+    assert!(
+        text.contains("test_path = \"test.csv\"") && text.contains("target_test_per_class = 0"),
+        "{text}"
+    );
+    runs_quick(&fx, "s.toml", 3);
+    let summary = std::fs::read_to_string(fx.path("report/summary.md")).unwrap();
+    assert!(summary.contains("the test set test.csv"), "{summary}");
+
+    // A test file with a label the data lacks stops init, naming it.
+    std::fs::write(fx.path("odd.csv"), "a,b,c,d,e,f,g,h,kind\n1,2,3,4,5,6,7,8,k9\n").unwrap();
+    let out = fx.run(&[
+        "init",
+        "train.csv",
+        "--label-column",
+        "kind",
+        "--source-classes",
+        "k0,k1",
+        "--test",
+        "odd.csv",
+        "--out",
+        "t.toml",
+    ]);
+    expect_code(&out, 1);
+    assert!(
+        stderr(&out).contains("odd.csv") && stderr(&out).contains("'k9'"),
+        "{}",
+        stderr(&out)
+    );
+    assert!(!fx.path("t.toml").exists());
+}
+
+#[test]
 fn an_idx_pair_becomes_a_suite_that_runs() {
     let fx = Fixture::new();
     let rows = blobs(5, 60);

@@ -37,6 +37,12 @@ pub(super) struct InitArgs {
     /// the other classes are the task under study.
     #[arg(long, value_name = "LIST", value_delimiter = ',', required = true)]
     source_classes: Vec<String>,
+    /// A held-out test set in the same format (otherwise a fifth of the smallest class is held out).
+    #[arg(long, value_name = "DATA")]
+    test: Option<PathBuf>,
+    /// IDX: the test set's labels file [default: beside it, by MNIST's naming].
+    #[arg(long, value_name = "FILE", requires = "test")]
+    test_labels: Option<PathBuf>,
     /// Where to write the suite (must not exist) [default: <data name>.toml here].
     #[arg(long, short, value_name = "FILE")]
     out: Option<PathBuf>,
@@ -62,6 +68,8 @@ pub(super) fn init(args: InitArgs) -> Result<ExitCode> {
         labels: args.labels,
         label_column: Some(args.label_column),
         source_classes: args.source_classes,
+        test: args.test,
+        test_labels: args.test_labels,
     };
     let found = request.inspect()?;
     let text = request.suite_toml(&found)?;

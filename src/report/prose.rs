@@ -137,11 +137,14 @@ pub fn protocol(r: &Results) -> Vec<Item> {
         item(
             "Task",
             format!(
-                "{}: {} classes (chance {}), {} test and {} validation examples per class.",
+                "{}: {} classes (chance {}), {} and {} validation examples per class.",
                 s.task.describe(),
                 classes.len(),
                 pct(1.0 / classes.len() as f64),
-                s.task.target_test_per_class,
+                match &s.task.test_path {
+                    Some(test) => format!("the test set {}", test.display()),
+                    None => format!("{} test", s.task.target_test_per_class),
+                },
                 s.task.target_val_per_class,
             ),
         ),

@@ -72,6 +72,14 @@ pub struct TaskSpec {
     /// `table` only: the IDX labels file beside the IDX images file `path`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub labels_path: Option<PathBuf>,
+    /// `table` only: a held-out test set in the same format as `path` (a CSV,
+    /// an IDX images file, or an image folder); the test split is then all of
+    /// its rows of the target classes, and `target_test_per_class` must be 0.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub test_path: Option<PathBuf>,
+    /// `table` only: the IDX labels file of `test_path`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub test_labels_path: Option<PathBuf>,
     /// `table` image folders only: resize every image to `[width, height]`
     /// (without it, every image must already have one size).
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -116,6 +124,8 @@ impl Default for TaskSpec {
             mnist_dir: None,
             path: None,
             labels_path: None,
+            test_path: None,
+            test_labels_path: None,
             image_size: None,
             grayscale: None,
             text_column: None,
@@ -227,6 +237,9 @@ impl TaskSpec {
 
     /// The task under study: the pool the label budgets are drawn from, validation and test.
     pub fn target_task(&self) -> Result<ClassSplit> {
+        if self.kind == TaskKind::Table && self.test_path.is_some() {
+            return table::target_with_test_file(self);
+        }
         let ds = match self.kind {
             TaskKind::Mnist1d => mnist1d::dataset(self),
             TaskKind::Digits => digits::target_dataset(self)?,

@@ -35,6 +35,12 @@ pub struct InitRequest {
     /// Labels (as in the file) of the classes the backbone pretrains on; the
     /// others are the task under study.
     pub source_classes: Vec<String>,
+    /// A held-out test set in the same format (for IDX, with `test_labels`
+    /// or its labels file beside it); without it, test rows are held out of
+    /// the data.
+    pub test: Option<PathBuf>,
+    /// For an IDX test set: its labels file.
+    pub test_labels: Option<PathBuf>,
 }
 
 /// What the data holds, as `init` found it.
@@ -112,6 +118,18 @@ impl InitRequest {
             kind: TaskKind::Table,
             path: Some(self.data.clone()),
             labels_path,
+            test_path: self.test.clone(),
+            test_labels_path: match (format, &self.test) {
+                (TableFormat::Idx, Some(test)) => Some(
+                    self.test_labels
+                        .clone()
+                        .or_else(|| labels_beside(test))
+                        .ok_or_else(|| {
+                            Error::setting("--test-labels", format!("the IDX labels file for {}", test.display()))
+                        })?,
+                ),
+                _ => None,
+            },
             label_column: match format {
                 TableFormat::Csv => Some(self.label_column.clone().unwrap_or_else(|| "label".into())),
                 TableFormat::Idx | TableFormat::Images => None,
@@ -178,7 +196,10 @@ impl InitRequest {
             ));
         }
         let smallest = |classes: &[u32]| classes.iter().map(|&c| found.counts[c as usize]).min().unwrap_or(0);
-        let (val, test) = held_out(smallest(&target));
+        let (val, mut test) = held_out(smallest(&target));
+        if task.test_path.is_some() {
+            test = 0; // the test set is the test file
+        }
         let pool = smallest(&target).saturating_sub(val + test);
         let budgets: Vec<usize> = BUDGET_LADDER.iter().copied().filter(|&b| b <= pool).collect();
         let budgets = budgets[budgets.len().saturating_sub(MAX_BUDGETS)..].to_vec();
@@ -199,6 +220,10 @@ impl InitRequest {
         task.source_test_per_class = source_test;
         task.target_val_per_class = val;
         task.target_test_per_class = test;
+        if task.test_path.is_some() {
+            // The test file is read now, so that a bad one stops init, not the sweep.
+            task.target_task()?;
+        }
         let text = render(self, found, &task, &budgets);
         // The same checks as any suite file's, before anything is written.
         Suite::parse(&text, "the suite `reuse-bench init` wrote")?;

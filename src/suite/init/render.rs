@@ -109,6 +109,13 @@ fn task_section(req: &InitRequest, found: &Inspection, task: &TaskSpec) -> Strin
     if let Some(labels) = &task.labels_path {
         lines.push(format!("labels_path = {}", quoted(&labels.display().to_string())));
     }
+    if let Some(test) = &task.test_path {
+        lines.push("# The held-out test set: all of its rows of the target classes.".into());
+        lines.push(format!("test_path = {}", quoted(&test.display().to_string())));
+    }
+    if let Some(labels) = &task.test_labels_path {
+        lines.push(format!("test_labels_path = {}", quoted(&labels.display().to_string())));
+    }
     if let Some(col) = &task.label_column {
         lines.push(format!("label_column = {}", quoted(col)));
     }
@@ -126,7 +133,12 @@ fn task_section(req: &InitRequest, found: &Inspection, task: &TaskSpec) -> Strin
         "# The backbone pretrains on the source classes; the label sweep studies the target classes.".into(),
         format!("source_classes = {:?}", task.source_classes),
         format!("target_classes = {:?}", task.target_classes),
-        "# Held out per class, sized from the smallest class (a tenth for validation, a fifth for test).".into(),
+        if task.test_path.is_some() {
+            "# Held out per class, sized from the smallest class (a tenth for validation; test is the test file)."
+                .into()
+        } else {
+            "# Held out per class, sized from the smallest class (a tenth for validation, a fifth for test).".into()
+        },
         format!("source_val_per_class = {}", task.source_val_per_class),
         format!("source_test_per_class = {}", task.source_test_per_class),
         format!("target_val_per_class = {}", task.target_val_per_class),
