@@ -78,7 +78,9 @@ mod tests {
         let block = vec![1u8; 64 << 20];
         let after = usage().peak_rss_bytes;
         assert!(block.iter().step_by(4096).all(|&b| b == 1));
-        assert!(after >= before + (48 << 20), "before {before} after {after}");
+        // A high-water mark: it never falls, and it now holds at least the touched block. (Other
+        // tests in this process may have raised it earlier, so it need not rise by the block.)
+        assert!(after >= before && after >= 64 << 20, "before {before} after {after}");
         let busy: u64 = (0..20_000_000u64).fold(0, |a, b| a.wrapping_add(b * b));
         assert!(busy > 0 && usage().cpu_s() > 0.0);
     }
