@@ -10,10 +10,14 @@
 //! CSV features are standardised per column over the whole file (no labels
 //! used); IDX and image pixels are scaled to [0, 1] and flattened.
 
+mod test_file;
+
+pub(super) use test_file::target_with_test_file;
+
 use super::TaskSpec;
 use crate::data::csv_table::{load_numeric, Column, Header, Labelled};
 use crate::data::images::{read_folder, ImageLayout};
-use crate::data::splits::{shuffled, split_classes, ClassSplit};
+use crate::data::splits::shuffled;
 use crate::data::{idx, Dataset};
 use crate::{Error, Result};
 use std::path::Path;
@@ -217,73 +221,6 @@ fn check_classes(spec: &TaskSpec, path: &Path, loaded: &Labelled<Dataset>) -> Re
     Ok(())
 }
 
-/// The target task with its test split from `test_path`: the main file gives
-/// the pool and validation, the test file every row of the target classes
-/// (its labels matched to the main file's by name).
-pub(super) fn target_with_test_file(spec: &TaskSpec) -> Result<ClassSplit> {
-    let main = load(spec)?;
-    let test_spec = TaskSpec {
-        path: spec.test_path.clone(),
-        labels_path: spec.test_labels_path.clone(),
-        classes: Vec::new(),
-        source_classes: Vec::new(),
-        target_classes: Vec::new(),
-        ..spec.clone()
-    };
-    let test = load(&test_spec)?;
-    let test_path = spec.test_path.as_deref().unwrap_or(Path::new("?"));
-    let mut rows = Vec::new();
-    let mut labels = Vec::new();
-    for i in 0..test.data.len() {
-        let name = &test.class_names[test.data.labels[i] as usize];
-        let Some(class) = main.class_names.iter().position(|n| n == name) else {
-            return Err(Error::data(
-                test_path.display(),
-                format!(
-                    "has the label '{name}', which {} does not have; the test set's labels must be the data's",
-                    spec.path.as_deref().unwrap_or(Path::new("?")).display()
-                ),
-            ));
-        };
-        if let Some(position) = spec.target_classes.iter().position(|&c| c as usize == class) {
-            rows.push(i);
-            labels.push(position as u32);
-        }
-    }
-    if test.data.feature_len != main.data.feature_len {
-        return Err(Error::data(
-            test_path.display(),
-            format!(
-                "has {} values per example, the data {}: the test set must be in the same format",
-                test.data.feature_len, main.data.feature_len
-            ),
-        ));
-    }
-    let mut test_rows = test.data.select(&rows);
-    test_rows.labels = labels;
-    let split = split_classes(
-        &main.data,
-        &spec.target_classes,
-        spec.target_val_per_class,
-        0,
-        "add rows to the data file",
-    )?;
-    if let Some(missing) = (0..spec.target_classes.len() as u32).find(|c| !test_rows.labels.contains(c)) {
-        return Err(Error::data(
-            test_path.display(),
-            format!(
-                "has no example of target class {} ({}): a test set holds every class under study",
-                spec.target_classes[missing as usize], main.class_names[spec.target_classes[missing as usize] as usize]
-            ),
-        ));
-    }
-    Ok(ClassSplit {
-        train: split.train,
-        val: split.val,
-        test: test_rows,
-    })
-}
-
 /// The files exist.
 pub(super) fn check_target(spec: &TaskSpec) -> Result<()> {
     for (key, path) in [
@@ -365,37 +302,6 @@ mod tests {
         labels.sort();
         assert_eq!(labels, vec![0, 1, 1]);
         assert!(t.data.features.iter().all(|v| (0.0..=1.0).contains(v)));
-    }
-
-    #[test]
-    fn a_test_file_is_the_test_split() {
-        let dir = tempfile::tempdir().unwrap();
-        let (path, test) = (dir.path().join("t.csv"), dir.path().join("test.csv"));
-        let rows = |n: usize| -> String { (0..n).map(|i| format!("{},{}\n", i, ["a", "b", "c"][i % 3])).collect() };
-        std::fs::write(&path, format!("x,y\n{}", rows(30))).unwrap();
-        std::fs::write(&test, "x,y\n1,c\n2,b\n3,a\n4,c\n").unwrap();
-        let mut s = spec(&path);
-        s.source_classes = vec![0];
-        s.target_classes = vec![1, 2];
-        s.target_val_per_class = 2;
-        s.target_test_per_class = 0;
-        s.test_path = Some(test.clone());
-        validate(&s).unwrap();
-        let split = target_with_test_file(&s).unwrap();
-        // The test file's b and c rows, as target positions (b = 0, c = 1).
-        let mut labels = split.test.labels.clone();
-        labels.sort();
-        assert_eq!(labels, vec![0, 1, 1]);
-        assert_eq!(split.val.len(), 4);
-        assert_eq!(split.train.len(), 20 - 4);
-        std::fs::write(&test, "x,y\n1,c\n2,z\n").unwrap();
-        let e = target_with_test_file(&s).unwrap_err().to_string();
-        assert!(e.contains("test.csv") && e.contains("'z'"), "{e}");
-        std::fs::write(&test, "x,y\n1,c\n").unwrap();
-        let e = target_with_test_file(&s).unwrap_err().to_string();
-        assert!(e.contains("no example of target class 1 (b)"), "{e}");
-        s.target_test_per_class = 5;
-        assert!(validate(&s).unwrap_err().contains("target_test_per_class = 0"));
     }
 
     #[test]
