@@ -99,11 +99,11 @@ pub fn aggregate(suite: &Suite, runs: &[PricedRun]) -> Vec<Aggregate> {
                     .find_map(|p| p.run.metrics.as_ref().map(|m| m.trainable_params)),
                 energy_kwh: cost(&|c| c.energy.kwh),
                 carbon_kg: cost(&|c| c.energy.carbon_kg),
-                compute_usd: cost(&|c| c.compute_usd),
-                labels_usd: cost(&|c| c.labels_usd),
-                model_usd: cost(&|c| c.model_usd),
-                pretraining_usd: cost(&|c| c.pretraining_usd),
-                total_usd: cost(&|c| c.total_usd),
+                compute_usd: cost(&|c| c.money.compute_usd),
+                labels_usd: cost(&|c| c.money.labels_usd),
+                model_usd: cost(&|c| c.money.model_usd),
+                pretraining_usd: cost(&|c| c.money.pretraining_usd),
+                total_usd: cost(&|c| c.money.total_usd),
             });
         }
     }

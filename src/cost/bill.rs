@@ -75,21 +75,15 @@ pub struct PretrainingCost {
     pub amortised_usd: f64,
 }
 
-/// The bill of one completed run.
+/// The bill of one completed run: its energy and carbon, and its money
+/// (flattened: `results.json` holds `compute_usd` ... `total_usd` beside `energy`).
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 pub struct RunCost {
     /// Energy and carbon of the run itself.
     pub energy: Energy,
-    /// Measured wall hours x the instance's hourly price.
-    pub compute_usd: f64,
-    /// Labelled examples x price per label.
-    pub labels_usd: f64,
-    /// The pretrained model's fees (one-time, plus per hour of use) for reuse strategies.
-    pub model_usd: f64,
-    /// The amortised share of in-house pretraining, for reuse strategies.
-    pub pretraining_usd: f64,
-    /// All of the above.
-    pub total_usd: f64,
+    /// What it costs.
+    #[serde(flatten)]
+    pub money: Money,
 }
 
 impl CostAssumptions {
@@ -166,27 +160,22 @@ fn price_run(run: &RunRecord, m: &crate::results::RunMetrics, a: &CostAssumption
     let energy = a
         .energy_model
         .energy(m.cpu_s(), m.wall_s, m.peak_rss_bytes, m.rapl_energy_j);
-    let money = a.money(run.strategy.uses_pretrained(), m.wall_s, m.train_examples as f64);
     RunCost {
         energy,
-        compute_usd: money.compute_usd,
-        labels_usd: money.labels_usd,
-        model_usd: money.model_usd,
-        pretraining_usd: money.pretraining_usd,
-        total_usd: money.total_usd,
+        money: a.money(run.strategy.uses_pretrained(), m.wall_s, m.train_examples as f64),
     }
 }
 
 /// What a run costs in money: its compute, labels, model fees and pretraining share, USD.
-#[derive(Debug, Clone, Copy, PartialEq)]
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 pub struct Money {
     /// Wall hours x the instance's hourly price.
     pub compute_usd: f64,
     /// Labelled examples x price per label.
     pub labels_usd: f64,
-    /// The pretrained model's fees (reuse strategies only).
+    /// The pretrained model's fees (one-time, plus per hour of use), reuse strategies only.
     pub model_usd: f64,
-    /// The amortised share of in-house pretraining (reuse strategies only).
+    /// The amortised share of in-house pretraining, reuse strategies only.
     pub pretraining_usd: f64,
     /// All of the above.
     pub total_usd: f64,
@@ -340,14 +329,14 @@ mod tests {
         );
         let scratch = runs[0].cost.unwrap();
         // 100 s = 1/36 h: compute 0.36/36 = 0.01; labels 50 x 0.10 = 5.
-        assert!((scratch.compute_usd - 0.01).abs() < 1e-12);
-        assert!((scratch.labels_usd - 5.0).abs() < 1e-12);
-        assert_eq!((scratch.model_usd, scratch.pretraining_usd), (0.0, 0.0));
-        assert!((scratch.total_usd - 5.01).abs() < 1e-12);
+        assert!((scratch.money.compute_usd - 0.01).abs() < 1e-12);
+        assert!((scratch.money.labels_usd - 5.0).abs() < 1e-12);
+        assert_eq!((scratch.money.model_usd, scratch.money.pretraining_usd), (0.0, 0.0));
+        assert!((scratch.money.total_usd - 5.01).abs() < 1e-12);
         let finetune = runs[1].cost.unwrap();
         // Model: 5 + 1.8/36 = 5.05; total 0.01 + 5 + 5.05.
-        assert!((finetune.model_usd - 5.05).abs() < 1e-12);
-        assert!((finetune.total_usd - 10.06).abs() < 1e-12);
+        assert!((finetune.money.model_usd - 5.05).abs() < 1e-12);
+        assert!((finetune.money.total_usd - 10.06).abs() < 1e-12);
         assert_eq!(a.energy_method, EnergyMethod::Model);
         assert_eq!(finetune.energy.source, EnergySource::Model);
     }
@@ -368,8 +357,8 @@ mod tests {
             &[run(Strategy::Scratch, 36.0, 5), run(Strategy::Probe, 36.0, 5)],
             &mut a,
         );
-        assert_eq!(runs[0].cost.unwrap().pretraining_usd, 0.0);
-        assert!((runs[1].cost.unwrap().pretraining_usd - 0.09).abs() < 1e-12);
+        assert_eq!(runs[0].cost.unwrap().money.pretraining_usd, 0.0);
+        assert!((runs[1].cost.unwrap().money.pretraining_usd - 0.09).abs() < 1e-12);
     }
 
     #[test]

@@ -135,27 +135,26 @@ mod tests {
             .affine(3.0, 1.0)
             .unwrap();
         let y = bn.forward(&x, true).unwrap();
-        for c in 0..3 {
-            let ch = y
+        // Channel c's values, their mean and their sum of squared deviations.
+        let channel = |t: &Tensor, c: usize| {
+            let v = t
                 .narrow(1, c, 1)
                 .unwrap()
                 .flatten_all()
                 .unwrap()
                 .to_vec1::<f32>()
                 .unwrap();
-            let mean = ch.iter().sum::<f32>() / ch.len() as f32;
-            let sd = (ch.iter().map(|v| (v - mean).powi(2)).sum::<f32>() / ch.len() as f32).sqrt();
+            let mean = v.iter().sum::<f32>() / v.len() as f32;
+            let ss = v.iter().map(|x| (x - mean).powi(2)).sum::<f32>();
+            (mean, ss, v.len() as f32)
+        };
+        for c in 0..3 {
+            let (mean, ss, n) = channel(&y, c);
+            let sd = (ss / n).sqrt();
             assert!((mean - beta[c]).abs() < 1e-4, "channel {c} mean {mean}");
             assert!((sd - gamma[c].abs()).abs() < 1e-3, "channel {c} sd {sd}");
-            let xc = x
-                .narrow(1, c, 1)
-                .unwrap()
-                .flatten_all()
-                .unwrap()
-                .to_vec1::<f32>()
-                .unwrap();
-            let xm = xc.iter().sum::<f32>() / xc.len() as f32;
-            let unbiased = xc.iter().map(|v| (v - xm).powi(2)).sum::<f32>() / (xc.len() - 1) as f32;
+            let (xm, xss, n) = channel(&x, c);
+            let unbiased = xss / (n - 1.0);
             let stats = bn.running.lock().unwrap().clone();
             assert!((stats.mean[c] - 0.1 * xm).abs() < 1e-5);
             assert!((stats.var[c] - (0.9 + 0.1 * unbiased)).abs() < 1e-4);

@@ -79,11 +79,11 @@ impl<'a> Row<'a> {
             energy_kwh: c.map(|c| c.energy.kwh),
             energy_source: c.map(|c| c.energy.source.into()),
             carbon_kg: c.map(|c| c.energy.carbon_kg),
-            compute_usd: c.map(|c| c.compute_usd),
-            labels_usd: c.map(|c| c.labels_usd),
-            model_usd: c.map(|c| c.model_usd),
-            pretraining_usd: c.map(|c| c.pretraining_usd),
-            total_usd: c.map(|c| c.total_usd),
+            compute_usd: c.map(|c| c.money.compute_usd),
+            labels_usd: c.map(|c| c.money.labels_usd),
+            model_usd: c.map(|c| c.money.model_usd),
+            pretraining_usd: c.map(|c| c.money.pretraining_usd),
+            total_usd: c.map(|c| c.money.total_usd),
             message: r.message.as_deref().unwrap_or(""),
         }
     }

@@ -90,60 +90,53 @@ impl Depthwise {
         (oy * self.stride + ky).checked_sub(self.padding).filter(|&iy| iy < h)
     }
 
-    /// One `(n, c)` plane: `y += sum over taps of w * shifted x`.
-    fn forward_plane(&self, d: &Dims, y: &mut [f32], x: &[f32], w: &[f32]) {
-        let (k, s, p) = (self.kernel, self.stride, self.padding);
+    /// Calls `f(tap, kx, oy, iy, columns)` for every kernel tap `(ky, kx)`
+    /// (`tap = ky * K + kx`) and output row `oy` whose input row `iy` lies
+    /// inside the image, with the output columns whose input column does.
+    fn each_row(&self, d: &Dims, mut f: impl FnMut(usize, usize, usize, usize, std::ops::Range<usize>)) {
+        let k = self.kernel;
         for ky in 0..k {
             for kx in 0..k {
-                let wt = w[ky * k + kx];
                 let cols = self.columns(kx, d.w, d.wo);
                 for oy in 0..d.ho {
-                    let Some(iy) = self.row(oy, ky, d.h) else { continue };
-                    let (yr, xr) = (&mut y[oy * d.wo..(oy + 1) * d.wo], &x[iy * d.w..(iy + 1) * d.w]);
-                    for ox in cols.clone() {
-                        yr[ox] += wt * xr[ox * s + kx - p];
+                    if let Some(iy) = self.row(oy, ky, d.h) {
+                        f(ky * k + kx, kx, oy, iy, cols.clone());
                     }
                 }
             }
         }
+    }
+
+    /// One `(n, c)` plane: `y += sum over taps of w * shifted x`.
+    fn forward_plane(&self, d: &Dims, y: &mut [f32], x: &[f32], w: &[f32]) {
+        let (s, p) = (self.stride, self.padding);
+        self.each_row(d, |tap, kx, oy, iy, cols| {
+            let (yr, xr) = (&mut y[oy * d.wo..(oy + 1) * d.wo], &x[iy * d.w..(iy + 1) * d.w]);
+            for ox in cols {
+                yr[ox] += w[tap] * xr[ox * s + kx - p];
+            }
+        });
     }
 
     /// One `(n, c)` plane's input gradient: each output's gradient flows back
     /// through every tap that read an input.
     fn backward_plane(&self, d: &Dims, dx: &mut [f32], dy: &[f32], w: &[f32]) {
-        let (k, s, p) = (self.kernel, self.stride, self.padding);
-        for ky in 0..k {
-            for kx in 0..k {
-                let wt = w[ky * k + kx];
-                let cols = self.columns(kx, d.w, d.wo);
-                for oy in 0..d.ho {
-                    let Some(iy) = self.row(oy, ky, d.h) else { continue };
-                    let (dxr, dyr) = (&mut dx[iy * d.w..(iy + 1) * d.w], &dy[oy * d.wo..(oy + 1) * d.wo]);
-                    for ox in cols.clone() {
-                        dxr[ox * s + kx - p] += wt * dyr[ox];
-                    }
-                }
+        let (s, p) = (self.stride, self.padding);
+        self.each_row(d, |tap, kx, oy, iy, cols| {
+            let (dxr, dyr) = (&mut dx[iy * d.w..(iy + 1) * d.w], &dy[oy * d.wo..(oy + 1) * d.wo]);
+            for ox in cols {
+                dxr[ox * s + kx - p] += w[tap] * dyr[ox];
             }
-        }
+        });
     }
 
     /// One `(n, c)` plane's contribution to its channel's weight gradient.
     fn weight_plane(&self, d: &Dims, dw: &mut [f32], dy: &[f32], x: &[f32]) {
-        let (k, s, p) = (self.kernel, self.stride, self.padding);
-        for ky in 0..k {
-            for kx in 0..k {
-                let cols = self.columns(kx, d.w, d.wo);
-                let mut sum = 0f32;
-                for oy in 0..d.ho {
-                    let Some(iy) = self.row(oy, ky, d.h) else { continue };
-                    let (dyr, xr) = (&dy[oy * d.wo..(oy + 1) * d.wo], &x[iy * d.w..(iy + 1) * d.w]);
-                    for ox in cols.clone() {
-                        sum += dyr[ox] * xr[ox * s + kx - p];
-                    }
-                }
-                dw[ky * k + kx] += sum;
-            }
-        }
+        let (s, p) = (self.stride, self.padding);
+        self.each_row(d, |tap, kx, oy, iy, cols| {
+            let (dyr, xr) = (&dy[oy * d.wo..(oy + 1) * d.wo], &x[iy * d.w..(iy + 1) * d.w]);
+            dw[tap] += cols.map(|ox| dyr[ox] * xr[ox * s + kx - p]).sum::<f32>();
+        });
     }
 }
 
