@@ -3,6 +3,7 @@
 //! that run, resume, render and merge sweeps are in [`sweep`].
 
 mod bench;
+mod import;
 mod init;
 mod sweep;
 
@@ -70,6 +71,8 @@ enum Command {
     Bench(bench::BenchArgs),
     /// Write a suite for your own data (a numeric CSV or an IDX pair) that `run --suite` accepts.
     Init(init::InitArgs),
+    /// Convert a PyTorch checkpoint (.pth/.pt, zip or legacy format) to safetensors, without PyTorch.
+    ImportWeights(import::ImportArgs),
     /// Internal: run one job read as JSON from stdin (used by `run`).
     #[command(hide = true)]
     Worker,
@@ -293,6 +296,7 @@ pub fn main() -> Result<ExitCode> {
         Command::Merge(args) => sweep::merge(args),
         Command::Bench(args) => bench::bench(args),
         Command::Init(args) => init::init(args),
+        Command::ImportWeights(args) => import::import_weights(args),
         Command::Suites => {
             for (name, _) in BUILTIN_SUITES {
                 let suite = Suite::resolve(name)?;

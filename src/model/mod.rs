@@ -16,6 +16,7 @@ pub mod hub;
 pub mod init;
 pub mod mlp;
 pub mod ops;
+pub mod pth;
 pub mod weights;
 
 use candle_core::{Module, Tensor};
