@@ -11,7 +11,7 @@ use reuse_bench::data::splits::budget_subset;
 use reuse_bench::data::{mnist1d, Dataset, TaskSpec};
 use reuse_bench::measure::stopwatch::Stopwatch;
 use reuse_bench::model::ModelSpec;
-use reuse_bench::train::{batch_loss, fit, optimizer, prepare, FitConfig, ModelPlan, Start, Strategy};
+use reuse_bench::train::{batch_loss, fit, optimizer, prepare, FitConfig, ModelPlan, PreparedModel, Start, Strategy};
 use std::hint::black_box;
 
 /// The product trains with mimalloc; so must its benchmark.
@@ -58,6 +58,19 @@ fn generation(c: &mut Criterion) {
     });
 }
 
+/// An MNIST-1D network (40 inputs, 5 classes) seeded from scratch, frozen as `strategy` freezes.
+fn seeded_model(spec: &ModelSpec, strategy: Strategy) -> PreparedModel {
+    let plan = ModelPlan {
+        spec,
+        input_len: 40,
+        num_classes: 5,
+        seed: 0,
+        start: Start::Seeded,
+        freeze: strategy.freeze(),
+    };
+    prepare(&plan, &Device::Cpu).unwrap()
+}
+
 fn one_epoch(c: &mut Criterion) {
     as_a_worker();
     let ((x, y), (vx, vy)) = epoch_data();
@@ -70,15 +83,7 @@ fn one_epoch(c: &mut Criterion) {
     ] {
         for strategy in [Strategy::Scratch, Strategy::Probe] {
             // Probing needs no checkpoint to measure its speed: freezing is what differs.
-            let plan = ModelPlan {
-                spec: &spec,
-                input_len: 40,
-                num_classes: 5,
-                seed: 0,
-                start: Start::Seeded,
-                freeze: strategy.freeze(),
-            };
-            let model = prepare(&plan, &Device::Cpu).unwrap();
+            let model = seeded_model(&spec, strategy);
             group.bench_function(format!("{label}/{strategy}"), |b| {
                 b.iter(|| black_box(fit(&model, (&x, &y), (&vx, &vy), &cfg, &Stopwatch::start()).unwrap()))
             });
@@ -92,16 +97,7 @@ fn harness_overhead(c: &mut Criterion) {
     as_a_worker();
     let ((x, y), (vx, vy)) = epoch_data();
     let cfg = one_epoch_config();
-    let spec = ModelSpec::Cnn { channels: 32 };
-    let plan = ModelPlan {
-        spec: &spec,
-        input_len: 40,
-        num_classes: 5,
-        seed: 0,
-        start: Start::Seeded,
-        freeze: Strategy::Scratch.freeze(),
-    };
-    let model = prepare(&plan, &Device::Cpu).unwrap();
+    let model = seeded_model(&ModelSpec::Cnn { channels: 32 }, Strategy::Scratch);
     let batches: Vec<(Tensor, Tensor)> = (0..x.dim(0).unwrap())
         .step_by(cfg.batch_size)
         .map(|start| {

@@ -102,9 +102,6 @@ fn modules_import_only_from_lower_layers() {
             ));
             continue;
         };
-        if file.file_name().is_some_and(|n| n == "tests.rs") {
-            continue; // a module's tests in their own file (`#[cfg(test)] mod tests;`)
-        }
         let text = std::fs::read_to_string(file).unwrap();
         for imported in imports(&text) {
             if imported == module {

@@ -167,7 +167,7 @@ pub trait Backbone: Send + Sync {
     fn feature_dim(&self) -> usize;
     /// The padding token id, for a backbone that reads token ids and ignores
     /// padding: evaluation may then sort texts by length and drop trailing
-    /// padding columns ([`crate::train::eval_batches`]).
+    /// padding columns (the training stage's evaluation batches do).
     fn padding_id(&self) -> Option<u32> {
         None
     }

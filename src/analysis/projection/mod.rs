@@ -23,7 +23,7 @@ mod refit;
 
 pub use changes::projected_changes;
 
-use super::learning_curve::{CurveFit, CurveForm};
+use super::learning_curve::CurveFit;
 use crate::cost::{CostAssumptions, PricedRun};
 use crate::rng::{self, Purpose};
 use crate::train::Strategy;
@@ -106,7 +106,7 @@ pub enum Refusal {
 
 /// One point of a fitted curve with its 95% band, for the charts.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
-pub struct CurvePoint {
+pub struct FittedPoint {
     /// Labels per class.
     pub labels_per_class: f64,
     /// Fitted test accuracy, 0-1.
@@ -132,7 +132,7 @@ pub struct Projection {
     /// accuracy points, from a fit on the other budgets (needs three budgets).
     pub backtest_abs_error: Option<f64>,
     /// The fitted curve and its band, smallest budget to the projection limit.
-    pub curve: Vec<CurvePoint>,
+    pub curve: Vec<FittedPoint>,
 }
 
 /// Projections keyed by strategy.
@@ -197,7 +197,7 @@ fn project_one(
         .zip(refits.bands.iter_mut())
         .map(|(&n, band)| {
             band.sort_by(f64::total_cmp);
-            CurvePoint {
+            FittedPoint {
                 labels_per_class: n,
                 accuracy: curve.accuracy_at(n),
                 low: quantile(band, 0.025),
@@ -229,16 +229,10 @@ fn project_one(
     projection
 }
 
-impl Projection {
-    /// Whether the fit used a floor (three budgets or more) or a pure power law.
-    pub fn form(&self) -> Option<CurveForm> {
-        self.fit.as_ref().map(|f| f.curve.form)
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::analysis::learning_curve::CurveForm;
     use crate::cost::bill::tests_support::{assumptions, priced_run};
 
     /// Runs of one strategy whose accuracies follow `truth` with +-1 point of seed noise.

@@ -16,14 +16,15 @@
 
 mod config;
 mod dense;
+mod layer;
 
 pub use config::BertConfig;
 
 use super::dropout::Dropout;
-use super::{ops, Backbone};
+use super::Backbone;
 use candle_core::{DType, Tensor};
 use candle_nn::{Embedding, VarBuilder};
-use dense::Dense;
+use layer::{Layer, LayerNorm};
 use std::sync::Arc;
 
 /// A parameter as a forward pass should see it: itself when training, so
@@ -46,98 +47,6 @@ fn embed(table: &Embedding, ids: &Tensor, train: bool) -> candle_core::Result<Te
     param(table.embeddings(), train)
         .index_select(&ids.flatten_all()?, 0)?
         .reshape(dims)
-}
-
-/// LayerNorm over the hidden dimension.
-struct LayerNorm {
-    weight: Tensor,
-    bias: Tensor,
-    eps: f32,
-}
-
-impl LayerNorm {
-    fn new(size: usize, eps: f64, vb: VarBuilder) -> candle_core::Result<Self> {
-        Ok(LayerNorm {
-            weight: vb.get(size, "weight")?,
-            bias: vb.get(size, "bias")?,
-            eps: eps as f32,
-        })
-    }
-
-    fn forward(&self, x: &Tensor, train: bool) -> candle_core::Result<Tensor> {
-        ops::layer_norm(x, &param(&self.weight, train), &param(&self.bias, train), self.eps)
-    }
-
-    /// `LayerNorm(x * mask + residual)`: a sub-layer's dropout, skip connection and norm.
-    fn forward_residual(
-        &self,
-        x: &Tensor,
-        residual: &Tensor,
-        mask: Option<Vec<f32>>,
-        train: bool,
-    ) -> candle_core::Result<Tensor> {
-        let (weight, bias) = (param(&self.weight, train), param(&self.bias, train));
-        ops::residual_layer_norm(x, residual, (&weight, &bias), self.eps, mask)
-    }
-}
-
-/// One transformer layer.
-struct Layer {
-    query: Dense,
-    key: Dense,
-    value: Dense,
-    attention_out: Dense,
-    attention_norm: LayerNorm,
-    intermediate: Dense,
-    output: Dense,
-    output_norm: LayerNorm,
-    attention_dropout: Dropout,
-    hidden_dropout: Dropout,
-    heads: usize,
-}
-
-impl Layer {
-    fn new(c: &BertConfig, seed: u64, index: u64, vb: VarBuilder) -> candle_core::Result<Self> {
-        let h = c.hidden_size;
-        let attn = vb.pp("attention");
-        Ok(Layer {
-            query: Dense::new(h, h, attn.pp("self").pp("query"))?,
-            key: Dense::new(h, h, attn.pp("self").pp("key"))?,
-            value: Dense::new(h, h, attn.pp("self").pp("value"))?,
-            attention_out: Dense::new(h, h, attn.pp("output").pp("dense"))?,
-            attention_norm: LayerNorm::new(h, c.layer_norm_eps, attn.pp("output").pp("LayerNorm"))?,
-            intermediate: Dense::new(h, c.intermediate_size, vb.pp("intermediate").pp("dense"))?,
-            output: Dense::new(c.intermediate_size, h, vb.pp("output").pp("dense"))?,
-            output_norm: LayerNorm::new(h, c.layer_norm_eps, vb.pp("output").pp("LayerNorm"))?,
-            attention_dropout: Dropout::new(c.attention_probs_dropout_prob as f32, seed, 2 * index + 1),
-            hidden_dropout: Dropout::new(c.hidden_dropout_prob as f32, seed, 2 * index + 2),
-            heads: c.num_attention_heads,
-        })
-    }
-
-    /// `[batch, tokens, hidden]` -> the same shape; `key_bias` is `[batch * tokens]`
-    /// (0 for a token, a large negative number for padding).
-    fn forward(&self, h: &Tensor, key_bias: &Arc<[f32]>, train: bool) -> candle_core::Result<Tensor> {
-        let (b, t, _) = h.dims3()?;
-        let spec = ops::AttentionSpec {
-            heads: self.heads,
-            key_bias: Arc::clone(key_bias),
-            dropout: self.attention_dropout.mask(b * self.heads * t * t, train),
-        };
-        let context = ops::attention(
-            &self.query.forward(h, train)?,
-            &self.key.forward(h, train)?,
-            &self.value.forward(h, train)?,
-            spec,
-        )?;
-        let attended = self.attention_out.forward(&context, train)?;
-        let mask = self.hidden_dropout.mask(attended.elem_count(), train);
-        let a = self.attention_norm.forward_residual(&attended, h, mask, train)?;
-        let inner = ops::gelu_erf(&self.intermediate.forward(&a, train)?)?;
-        let out = self.output.forward(&inner, train)?;
-        let mask = self.hidden_dropout.mask(out.elem_count(), train);
-        self.output_norm.forward_residual(&out, &a, mask, train)
-    }
 }
 
 /// A BERT encoder with mean pooling over the non-padding tokens.
@@ -219,4 +128,223 @@ impl Backbone for Bert {
 }
 
 #[cfg(test)]
-mod tests;
+mod tests {
+    use super::*;
+    use crate::model::weights::tests_support::save_for_test;
+    use crate::model::{Freeze, Mode, ModelSpec};
+    use crate::train::{prepare, Strategy};
+    use candle_core::Device;
+
+    /// A 2-layer, 2-head BERT small enough to train in a test.
+    pub(crate) fn tiny() -> BertConfig {
+        BertConfig {
+            vocab_size: 40,
+            hidden_size: 16,
+            num_hidden_layers: 2,
+            num_attention_heads: 2,
+            intermediate_size: 32,
+            max_position_embeddings: 64,
+            type_vocab_size: 2,
+            layer_norm_eps: 1e-12,
+            hidden_dropout_prob: 0.1,
+            attention_probs_dropout_prob: 0.1,
+            pad_token_id: 0,
+        }
+    }
+
+    /// Token ids as f32, the last two positions of every row padding.
+    fn batch() -> (Tensor, Tensor) {
+        let ids: Vec<f32> = (0..8 * 40)
+            .map(|i| if i % 40 >= 38 { 0.0 } else { (1 + (i * 7) % 39) as f32 })
+            .collect();
+        let x = Tensor::from_vec(ids, (8, 40), &Device::Cpu).unwrap();
+        let y = Tensor::from_slice(&[0u32, 1, 2, 0, 1, 2, 0, 1], 8, &Device::Cpu).unwrap();
+        (x, y)
+    }
+
+    /// The property candle-transformers' BERT lacks: fine-tuning reaches every
+    /// tensor (LayerNorm included) with a non-zero gradient; probing reaches
+    /// none of the encoder's.
+    #[test]
+    fn finetune_reaches_every_tensor_probe_none_of_the_encoder() {
+        let dir = tempfile::tempdir().unwrap();
+        let spec = ModelSpec::Bert(tiny());
+        let weights = save_for_test(dir.path(), &spec);
+        let (x, y) = batch();
+        for strategy in [Strategy::Finetune, Strategy::Probe] {
+            let plan = strategy.plan(&spec, 40, 3, 0, Some(&weights)).unwrap();
+            let m = prepare(&plan, &Device::Cpu).unwrap();
+            let logits = m.network.forward(&x, m.freeze, Mode::Train).unwrap();
+            let grads = candle_nn::loss::cross_entropy(&logits, &y).unwrap().backward().unwrap();
+            let vars = m.varmap.data().lock().unwrap();
+            assert_eq!(vars.len(), 5 + 16 * 2 + 2, "embeddings 5, 16 per layer, head 2");
+            for (name, var) in vars.iter() {
+                let g = grads.get(var.as_tensor());
+                if strategy == Strategy::Probe && !name.starts_with("head.") {
+                    assert!(g.is_none(), "probe: {name} got a gradient");
+                    continue;
+                }
+                let g = g.unwrap_or_else(|| panic!("{strategy}: {name} got no gradient"));
+                let norm = g.sqr().unwrap().sum_all().unwrap().to_scalar::<f32>().unwrap();
+                assert!(norm > 0.0, "{strategy}: {name} has a zero gradient");
+            }
+        }
+    }
+
+    #[test]
+    fn dropout_is_real_in_training_and_off_in_evaluation() {
+        let spec = ModelSpec::Bert(tiny());
+        let plan = Strategy::Scratch.plan(&spec, 40, 3, 0, None).unwrap();
+        let m = prepare(&plan, &Device::Cpu).unwrap();
+        let (x, _) = batch();
+        let run = |mode| {
+            m.network
+                .forward(&x, Freeze::Nothing, mode)
+                .unwrap()
+                .flatten_all()
+                .unwrap()
+                .to_vec1::<f32>()
+                .unwrap()
+        };
+        assert_eq!(run(Mode::Eval), run(Mode::Eval));
+        assert_ne!(
+            run(Mode::Train),
+            run(Mode::Train),
+            "two training passes draw different masks"
+        );
+        assert_ne!(run(Mode::Train), run(Mode::Eval));
+    }
+
+    /// Evaluation records no graph (so its intermediates are freed as it
+    /// goes); training records one that reaches the weights.
+    #[test]
+    fn evaluation_is_gradient_free() {
+        let spec = ModelSpec::Bert(tiny());
+        let m = prepare(&Strategy::Scratch.plan(&spec, 40, 3, 0, None).unwrap(), &Device::Cpu).unwrap();
+        let (x, _) = batch();
+        let bert = Bert::new(
+            &tiny(),
+            40,
+            0,
+            VarBuilder::from_varmap(&m.varmap, DType::F32, &Device::Cpu),
+        )
+        .unwrap();
+        assert!(
+            !bert.features(&x, false).unwrap().track_op(),
+            "evaluation recorded a graph"
+        );
+        assert!(bert.features(&x, true).unwrap().track_op());
+    }
+
+    /// Evaluation sorts texts by length and drops trailing padding columns;
+    /// the class scores, put back in row order, are those of full-width passes.
+    #[test]
+    fn trimmed_evaluation_batches_give_the_full_width_scores() {
+        use crate::train::eval_batches::{eval_batches, inverse_order};
+        let spec = ModelSpec::Bert(tiny());
+        let m = prepare(&Strategy::Scratch.plan(&spec, 12, 3, 0, None).unwrap(), &Device::Cpu).unwrap();
+        // Ten texts of 1 to 12 tokens, padded to 12.
+        let ids: Vec<f32> = (0..10 * 12)
+            .map(|i| {
+                if i % 12 < 1 + (i / 12 * 7) % 12 {
+                    (1 + (i * 5) % 39) as f32
+                } else {
+                    0.0
+                }
+            })
+            .collect();
+        let x = Tensor::from_vec(ids, (10, 12), &Device::Cpu).unwrap();
+        let full = m.network.forward(&x, Freeze::Backbone, Mode::Eval).unwrap();
+        let batches = eval_batches(&x, 3, m.network.padding_id()).unwrap();
+        assert!(batches.iter().any(|b| b.inputs(&x).unwrap().dim(1).unwrap() < 12));
+        let parts: Vec<Tensor> = batches
+            .iter()
+            .map(|b| {
+                m.network
+                    .forward(&b.inputs(&x).unwrap(), Freeze::Backbone, Mode::Eval)
+                    .unwrap()
+            })
+            .collect();
+        let trimmed = Tensor::cat(&parts, 0)
+            .unwrap()
+            .index_select(&inverse_order(&batches).unwrap().unwrap(), 0)
+            .unwrap();
+        let diff = crate::model::ops::gradcheck::max_diff(&full, &trimmed);
+        assert!(diff < 1e-5, "trimming changed the scores by {diff}");
+    }
+
+    #[test]
+    fn padding_does_not_change_the_pooled_features() {
+        let spec = ModelSpec::Bert(tiny());
+        let m = prepare(&Strategy::Scratch.plan(&spec, 6, 3, 0, None).unwrap(), &Device::Cpu).unwrap();
+        let padded = Tensor::from_slice(&[5f32, 9.0, 3.0, 0.0, 0.0, 0.0], (1, 6), &Device::Cpu).unwrap();
+        let unpadded = Tensor::from_slice(&[5f32, 9.0, 3.0], (1, 3), &Device::Cpu).unwrap();
+        let scores = |x: &Tensor| -> Vec<f32> {
+            let out = m.network.forward(x, Freeze::Nothing, Mode::Eval).unwrap();
+            out.flatten_all().unwrap().to_vec1::<f32>().unwrap()
+        };
+        let (a, b) = (scores(&padded), scores(&unpadded));
+        for (x, y) in a.iter().zip(&b) {
+            assert!((x - y).abs() < 1e-5, "padding changed the result: {x} vs {y}");
+        }
+        let longer = Tensor::from_slice(&[5f32, 9.0, 3.0, 7.0, 0.0, 0.0], (1, 6), &Device::Cpu).unwrap();
+        let c = scores(&longer);
+        assert_ne!(a, c, "a real token changes the result");
+    }
+
+    #[test]
+    fn a_few_training_steps_lower_the_loss() {
+        use crate::measure::stopwatch::Stopwatch;
+        use crate::train::{fit, FitConfig};
+        // Class = whether token 7 occurs: learnable from the tokens alone.
+        let rows: Vec<Vec<f32>> = (0..48)
+            .map(|i| {
+                (0..10)
+                    .map(|j| {
+                        if j == i % 10 && i % 2 == 0 {
+                            7.0
+                        } else {
+                            (8 + (i * 3 + j * 5) % 30) as f32
+                        }
+                    })
+                    .collect()
+            })
+            .collect();
+        let labels: Vec<u32> = (0..48).map(|i| (i % 2 == 0) as u32).collect();
+        let x = Tensor::from_vec(rows.concat(), (48, 10), &Device::Cpu).unwrap();
+        let y = Tensor::from_vec(labels, 48, &Device::Cpu).unwrap();
+        let spec = ModelSpec::Bert(tiny());
+        let m = prepare(&Strategy::Scratch.plan(&spec, 10, 2, 0, None).unwrap(), &Device::Cpu).unwrap();
+        let cfg = FitConfig {
+            learning_rate: 3e-3,
+            weight_decay: 0.0,
+            batch_size: 16,
+            max_epochs: 8,
+            min_steps_per_epoch: 3,
+            patience: 8,
+            target_accuracy: 1.0,
+            seed: 0,
+        };
+        let out = fit(&m, (&x, &y), (&x, &y), &cfg, &Stopwatch::start()).unwrap();
+        let (first, last) = (out.curve[0].train_loss, out.curve.last().unwrap().train_loss);
+        assert!(last < first * 0.7, "loss {first} -> {last}");
+    }
+
+    #[test]
+    fn config_json_loads_and_checks() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("config.json");
+        let mut json = serde_json::to_value(tiny()).unwrap();
+        json["hidden_act"] = "gelu".into();
+        json["architectures"] = serde_json::json!(["BertModel"]);
+        std::fs::write(&path, json.to_string()).unwrap();
+        assert_eq!(BertConfig::load(&path).unwrap(), tiny());
+        json["hidden_act"] = "relu".into();
+        std::fs::write(&path, json.to_string()).unwrap();
+        assert!(BertConfig::load(&path).unwrap_err().to_string().contains("hidden_act"));
+        json["hidden_act"] = "gelu".into();
+        json["num_attention_heads"] = 5.into();
+        std::fs::write(&path, json.to_string()).unwrap();
+        assert!(BertConfig::load(&path).unwrap_err().to_string().contains("multiple"));
+    }
+}

@@ -4,7 +4,7 @@
 //! projection reaches it.
 
 use super::*;
-use crate::analysis::projection::CurvePoint;
+use crate::analysis::projection::FittedPoint;
 use crate::analysis::Projection;
 
 /// The title without fitted curves (a result from before projections existed).
@@ -88,7 +88,7 @@ fn x_range(r: &Results) -> std::ops::Range<f64> {
 /// One strategy's fitted curve: its band, a thin solid line over the budgets
 /// it was fitted on and a dashed one beyond them.
 fn fitted_curve(chart: &mut LogPlot<'_>, strategy: Strategy, p: &Projection) -> DrawResult {
-    let finite: Vec<&CurvePoint> = p
+    let finite: Vec<&FittedPoint> = p
         .curve
         .iter()
         .filter(|c| c.labels_per_class > 0.0 && [c.accuracy, c.low, c.high].iter().all(|v| v.is_finite()))
