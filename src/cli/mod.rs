@@ -362,17 +362,26 @@ fn compare(args: CompareArgs) -> Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
-/// The model `--pretrained` names: a folder, or `hf:ORG/NAME[@REV]` resolved in the hub cache.
+/// The model `--pretrained` names: a folder, a weights file (a zoo's `.pth`
+/// or `.pt`, or a `.safetensors`), or `hf:ORG/NAME[@REV]` resolved in the hub cache.
 fn given_model(arg: &str) -> Result<reuse_bench::suite::GivenModel> {
     use reuse_bench::model::hub;
+    let path = PathBuf::from(arg);
     Ok(match hub::HubRef::parse(arg)? {
         Some(r) => reuse_bench::suite::GivenModel {
             dir: hub::resolve(&r, &hub::cache_root())?,
             name: format!("{}@{}", r.repo, r.revision),
+            file: None,
+        },
+        None if path.is_file() => reuse_bench::suite::GivenModel {
+            dir: path.parent().map_or_else(|| PathBuf::from("."), PathBuf::from),
+            name: arg.to_string(),
+            file: path.file_name().map(|f| f.to_string_lossy().into_owned()),
         },
         None => reuse_bench::suite::GivenModel {
-            dir: PathBuf::from(arg),
+            dir: path,
             name: arg.to_string(),
+            file: None,
         },
     })
 }

@@ -9,30 +9,36 @@
 //! scratch all use this one layer; a probe keeps it in evaluation mode, as
 //! its backbone is frozen.
 
-use candle_core::{DType, Tensor, D};
-use std::sync::Mutex;
+use candle_core::{Tensor, D};
 
 /// PyTorch's default momentum of the running statistics.
 pub const MOMENTUM: f64 = 0.1;
 
-/// Running statistics of one layer, per channel.
-#[derive(Debug, Clone, PartialEq)]
-pub struct RunningStats {
-    /// Running mean.
-    pub mean: Vec<f32>,
-    /// Running (unbiased) variance.
-    pub var: Vec<f32>,
+/// Names of a layer's running statistics, as PyTorch's state dicts name
+/// them: buffers, saved and loaded with the weights, never trained.
+pub const BUFFERS: [&str; 2] = ["running_mean", "running_var"];
+
+/// Whether a parameter name is a running statistic rather than a weight:
+/// the optimiser leaves it alone and parameter counts leave it out.
+pub fn is_buffer(name: &str) -> bool {
+    BUFFERS.iter().any(|b| name.rsplit('.').next() == Some(b))
 }
 
 /// One BatchNorm2d layer: its affine weights and running statistics.
+///
+/// The running statistics are the tensors of the network's parameter map
+/// (`running_mean`, `running_var`), overwritten in place by each training
+/// pass, so a saved checkpoint carries them and a loaded one sets them.
 #[derive(Debug)]
 pub struct BatchNorm2d {
     /// Scale per channel (`weight` in PyTorch).
     pub gamma: Tensor,
     /// Shift per channel (`bias` in PyTorch).
     pub beta: Tensor,
-    /// Running statistics, updated by every training forward pass.
-    pub running: Mutex<RunningStats>,
+    /// Running mean per channel.
+    pub running_mean: Tensor,
+    /// Running (unbiased) variance per channel.
+    pub running_var: Tensor,
     /// Added to the variance.
     pub eps: f64,
 }
@@ -43,14 +49,20 @@ fn per_channel(t: &Tensor) -> candle_core::Result<Tensor> {
 }
 
 impl BatchNorm2d {
-    /// A layer with the given affine tensors and running statistics.
-    pub fn new(gamma: Tensor, beta: Tensor, running: RunningStats, eps: f64) -> BatchNorm2d {
-        BatchNorm2d {
-            gamma,
-            beta,
-            running: Mutex::new(running),
-            eps,
-        }
+    /// PyTorch's epsilon.
+    pub const EPS: f64 = 1e-5;
+
+    /// The layer's four tensors from `vb` (`weight`, `bias`, `running_mean`,
+    /// `running_var`, PyTorch's names), `channels` wide.
+    pub fn load(channels: usize, vb: candle_nn::VarBuilder) -> candle_core::Result<BatchNorm2d> {
+        use candle_nn::Init::Const;
+        Ok(BatchNorm2d {
+            gamma: vb.get_with_hints(channels, "weight", Const(1.0))?,
+            beta: vb.get_with_hints(channels, "bias", Const(0.0))?,
+            running_mean: vb.get_with_hints(channels, BUFFERS[0], Const(0.0))?,
+            running_var: vb.get_with_hints(channels, BUFFERS[1], Const(1.0))?,
+            eps: Self::EPS,
+        })
     }
 
     /// Normalises `x` `[N, C, H, W]`: by the batch's statistics when
@@ -59,11 +71,10 @@ impl BatchNorm2d {
         let (n, c, h, w) = x.dims4()?;
         let (gamma, beta) = (per_channel(&self.gamma)?, per_channel(&self.beta)?);
         if !train {
-            let stats = self.running.lock().expect("batch-norm statistics lock").clone();
-            let mean = Tensor::from_vec(stats.mean, (1, c, 1, 1), x.device())?;
-            let var = Tensor::from_vec(stats.var, (1, c, 1, 1), x.device())?;
-            let scale = (var + self.eps)?.sqrt()?.recip()?.broadcast_mul(&gamma)?;
-            return x.broadcast_sub(&mean)?.broadcast_mul(&scale)?.broadcast_add(&beta);
+            // One scale and one shift per channel: y = x * scale + shift.
+            let scale = (&self.running_var + self.eps)?.sqrt()?.recip()?.mul(&self.gamma)?;
+            let shift = (&self.beta - self.running_mean.mul(&scale)?)?;
+            return x.broadcast_mul(&per_channel(&scale)?)?.broadcast_add(&per_channel(&shift)?);
         }
         // Per channel over (N, H, W): move C first and flatten the rest.
         let by_channel = x.transpose(0, 1)?.reshape((c, n * h * w))?;
@@ -79,24 +90,18 @@ impl BatchNorm2d {
         centred.broadcast_mul(&inv)?.broadcast_mul(&gamma)?.broadcast_add(&beta)
     }
 
-    /// Moves the running statistics towards the batch's by [`MOMENTUM`].
+    /// Moves the running statistics towards the batch's by [`MOMENTUM`], in place.
     fn update_running(&self, mean: &Tensor, var: &Tensor, count: usize) -> candle_core::Result<()> {
-        let mean = mean.detach().to_dtype(DType::F32)?.to_vec1::<f32>()?;
-        let var = var.detach().to_dtype(DType::F32)?.to_vec1::<f32>()?;
         let unbias = if count > 1 {
-            count as f32 / (count - 1) as f32
+            count as f64 / (count - 1) as f64
         } else {
             1.0
         };
-        let m = MOMENTUM as f32;
-        let mut stats = self.running.lock().expect("batch-norm statistics lock");
-        for (r, b) in stats.mean.iter_mut().zip(&mean) {
-            *r = (1.0 - m) * *r + m * b;
-        }
-        for (r, b) in stats.var.iter_mut().zip(&var) {
-            *r = (1.0 - m) * *r + m * b * unbias;
-        }
-        Ok(())
+        let m = MOMENTUM;
+        let new_mean = ((&self.running_mean * (1.0 - m))? + (mean.detach() * m)?)?;
+        let new_var = ((&self.running_var * (1.0 - m))? + (var.detach() * (m * unbias))?)?;
+        self.running_mean.slice_set(&new_mean, 0, 0)?;
+        self.running_var.slice_set(&new_var, 0, 0)
     }
 }
 
@@ -112,16 +117,25 @@ mod tests {
     use crate::model::ops::gradcheck::{self, values};
     use candle_core::{Device, Var};
 
+    fn with_stats(gamma: Tensor, beta: Tensor, mean: Vec<f32>, var: Vec<f32>) -> BatchNorm2d {
+        let dev = gamma.device().clone();
+        let c = mean.len();
+        BatchNorm2d {
+            gamma,
+            beta,
+            running_mean: Tensor::from_vec(mean, c, &dev).unwrap(),
+            running_var: Tensor::from_vec(var, c, &dev).unwrap(),
+            eps: BatchNorm2d::EPS,
+        }
+    }
+
     fn layer(c: usize) -> BatchNorm2d {
         let dev = Device::Cpu;
-        BatchNorm2d::new(
+        with_stats(
             Tensor::from_vec(values(c, 11), c, &dev).unwrap(),
             Tensor::from_vec(values(c, 12), c, &dev).unwrap(),
-            RunningStats {
-                mean: vec![0.0; c],
-                var: vec![1.0; c],
-            },
-            1e-5,
+            vec![0.0; c],
+            vec![1.0; c],
         )
     }
 
@@ -155,9 +169,12 @@ mod tests {
             assert!((sd - gamma[c].abs()).abs() < 1e-3, "channel {c} sd {sd}");
             let (xm, xss, n) = channel(&x, c);
             let unbiased = xss / (n - 1.0);
-            let stats = bn.running.lock().unwrap().clone();
-            assert!((stats.mean[c] - 0.1 * xm).abs() < 1e-5);
-            assert!((stats.var[c] - (0.9 + 0.1 * unbiased)).abs() < 1e-4);
+            let (rm, rv) = (
+                bn.running_mean.to_vec1::<f32>().unwrap(),
+                bn.running_var.to_vec1::<f32>().unwrap(),
+            );
+            assert!((rm[c] - 0.1 * xm).abs() < 1e-5);
+            assert!((rv[c] - (0.9 + 0.1 * unbiased)).abs() < 1e-4);
         }
     }
 
@@ -165,10 +182,7 @@ mod tests {
     fn evaluation_uses_the_running_statistics_row_by_row() {
         let dev = Device::Cpu;
         let bn = layer(2);
-        *bn.running.lock().unwrap() = RunningStats {
-            mean: vec![1.0, -2.0],
-            var: vec![4.0, 0.25],
-        };
+        let bn = with_stats(bn.gamma, bn.beta, vec![1.0, -2.0], vec![4.0, 0.25]);
         let x = Tensor::from_vec(values(2 * 2 * 3 * 3, 4), (2, 2, 3, 3), &dev).unwrap();
         let both = bn.forward(&x, false).unwrap();
         let first = bn.forward(&x.narrow(0, 0, 1).unwrap(), false).unwrap();
@@ -184,7 +198,7 @@ mod tests {
         let expected = ((xv + 2.0).unwrap() * (g as f64 / (0.25f64 + 1e-5).sqrt())).unwrap() + b as f64;
         assert!(gradcheck::max_diff(&yv, &expected.unwrap()) < 1e-5);
         assert_eq!(
-            bn.running.lock().unwrap().mean,
+            bn.running_mean.to_vec1::<f32>().unwrap(),
             vec![1.0, -2.0],
             "evaluation leaves the statistics"
         );
@@ -197,15 +211,7 @@ mod tests {
             &[values(3 * c * 2 * 3, 7), values(c, 8), values(c, 9)],
             &[&[3, c, 2, 3], &[c], &[c]],
             |t| {
-                let bn = BatchNorm2d::new(
-                    t[1].clone(),
-                    t[2].clone(),
-                    RunningStats {
-                        mean: vec![0.0; c],
-                        var: vec![1.0; c],
-                    },
-                    1e-5,
-                );
+                let bn = with_stats(t[1].clone(), t[2].clone(), vec![0.0; c], vec![1.0; c]);
                 bn.forward(&t[0], true).unwrap()
             },
             2e-2,

@@ -9,7 +9,8 @@ use crate::{Error, Result};
 use serde::{Deserialize, Serialize};
 use std::path::PathBuf;
 
-/// The suite's `[pretrained]`: a folder holding `config.json` and `model.safetensors`.
+/// The suite's `[pretrained]`: a folder holding the weights (`model.safetensors`,
+/// or the zoo's PyTorch checkpoint named by `file`) and, for BERT, `config.json`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct GivenModel {
@@ -17,21 +18,31 @@ pub struct GivenModel {
     pub dir: PathBuf,
     /// Its name where it comes from, e.g. `sentence-transformers/all-MiniLM-L6-v2`.
     pub name: String,
+    /// The weights file in `dir` when not `model.safetensors`: a PyTorch
+    /// checkpoint (`.pth`, `.pt`; zip or legacy format) is read as it is,
+    /// so a zoo model needs no conversion step.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub file: Option<String>,
 }
 
 impl GivenModel {
+    /// The weights file: `file` in `dir`, else `model.safetensors`.
+    pub fn weights(&self) -> PathBuf {
+        self.dir.join(self.file.as_deref().unwrap_or(WEIGHTS_FILE))
+    }
+
     /// Checks the folder: its weights exist and its `config.json` describes
     /// `model` (dropout aside), so the checkpoint fits before any run starts.
     /// Returns the size of the weights, what a download of it costs.
     pub fn check(&self, model: &ModelSpec) -> Result<u64> {
-        let weights = self.dir.join(WEIGHTS_FILE);
+        let weights = self.weights();
         let weights_bytes = std::fs::metadata(&weights)
             .map_err(|_| Error::Checkpoint {
                 path: weights.clone(),
                 message: format!(
-                    "not found: [pretrained] dir must hold config.json and model.safetensors (for {}, `bash \
-                     .ci/fetch-data.sh DIR minilm` fetches them)",
-                    self.name
+                    "not found: [pretrained] dir must hold the weights ({}; for BERT also config.json). `bash \
+                     .ci/fetch-data.sh data` fetches the built-in suites' models",
+                    self.file.as_deref().unwrap_or(WEIGHTS_FILE)
                 ),
             })?
             .len();

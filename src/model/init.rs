@@ -12,7 +12,8 @@ use candle_nn::VarMap;
 use rand::Rng;
 
 /// Fills every parameter of `varmap`: a one-dimensional `weight` is a
-/// normalisation scale and starts at 1, with its `bias` at 0; every other
+/// normalisation scale and starts at 1, with its `bias` at 0; a running
+/// mean starts at 0 and a running variance at 1 (PyTorch's); every other
 /// tensor is drawn from `U(-b, b)`, `b = 1 / sqrt(fan_in)` (PyTorch's default
 /// for linear and convolution layers), where a bias uses the fan-in of its
 /// layer's weight.
@@ -25,8 +26,10 @@ pub fn seeded_init(varmap: &VarMap, seed: u64) -> candle_core::Result<()> {
     for name in names {
         let var = &vars[name];
         let sibling = name.strip_suffix(".bias").map(|layer| format!("{layer}.weight"));
-        let constant = if is_scale(name) {
+        let constant = if name.ends_with(".running_var") || is_scale(name) {
             Some(1.0)
+        } else if name.ends_with(".running_mean") {
+            Some(0.0)
         } else if sibling.as_deref().is_some_and(is_scale) {
             Some(0.0)
         } else {

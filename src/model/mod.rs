@@ -9,12 +9,15 @@ pub mod bag;
 pub mod batch_norm;
 pub mod bert;
 pub mod cnn;
+pub mod cnn2d;
 pub mod conv1d;
+pub mod conv2d;
 pub mod dropout;
 pub mod given;
 pub mod hub;
 pub mod init;
 pub mod mlp;
+pub mod mobilenet;
 pub mod ops;
 pub mod pth;
 pub mod weights;
@@ -63,8 +66,21 @@ pub enum ModelSpec {
         /// Channels per convolution.
         channels: usize,
     },
+    /// Three strided 3x3 convolutions with ReLU over square images, then
+    /// flattened (see [`cnn2d`]): the small model a team would build.
+    Cnn2d {
+        /// Channels of the first convolution (the others have twice as many).
+        channels: usize,
+    },
     /// A BERT encoder with mean pooling over token ids (see [`bert`]).
     Bert(bert::BertConfig),
+    /// torchvision's MobileNetV2 (width 1.0) over square images, grey or RGB,
+    /// resized to `image_size` and normalised as for ImageNet (see [`mobilenet`]).
+    #[serde(rename = "mobilenetv2")]
+    MobileNetV2 {
+        /// Side the images are resized to (ImageNet's is 224; smaller is faster).
+        image_size: usize,
+    },
     /// No backbone: the inputs already are features (a probe trained on
     /// cached embeddings of a frozen backbone). Internal: built by the probe
     /// cache, never read from or written to a suite.
@@ -100,7 +116,10 @@ impl ModelSpec {
     pub fn eval_chunk(&self) -> usize {
         match self {
             ModelSpec::Mlp { .. } | ModelSpec::Cnn { .. } => 4096,
+            ModelSpec::Cnn2d { .. } => 512,
             ModelSpec::Bert(_) => 32,
+            // Measured at 64 px: ~4 MB of intermediates per image in a forward pass.
+            ModelSpec::MobileNetV2 { .. } => 64,
             ModelSpec::Bag { .. } => 1024,
             ModelSpec::Identity { .. } => 4096,
         }
@@ -110,7 +129,7 @@ impl ModelSpec {
     /// features instead of running the backbone every step: worth it for a
     /// large backbone (measured on MiniLM, the forward pass is ~30 ms per text).
     pub fn caches_probe_features(&self) -> bool {
-        matches!(self, ModelSpec::Bert(_))
+        matches!(self, ModelSpec::Bert(_) | ModelSpec::MobileNetV2 { .. })
     }
 
     /// Checks the sizes (every one positive, and within what a worker can
@@ -119,7 +138,13 @@ impl ModelSpec {
         const MAX_WIDTH: usize = 1 << 16;
         let sizes: Vec<(&str, usize)> = match self {
             ModelSpec::Mlp { hidden, depth } => vec![("hidden", *hidden), ("depth", *depth)],
-            ModelSpec::Cnn { channels } => vec![("channels", *channels)],
+            ModelSpec::Cnn { channels } | ModelSpec::Cnn2d { channels } => vec![("channels", *channels)],
+            ModelSpec::MobileNetV2 { image_size } => {
+                if !(16..=1024).contains(image_size) {
+                    return Err(format!("{key}.image_size = {image_size} must be 16 to 1024 pixels"));
+                }
+                vec![]
+            }
             ModelSpec::Identity { dim } => vec![("dim", *dim)],
             ModelSpec::Bag {
                 vocab_size,
@@ -145,6 +170,10 @@ impl ModelSpec {
         match self {
             ModelSpec::Mlp { hidden, depth } => format!("MLP ({depth} hidden layers of {hidden})"),
             ModelSpec::Cnn { channels } => format!("1-D CNN (3 conv layers, {channels} channels)"),
+            ModelSpec::Cnn2d { channels } => format!("2-D CNN (3 strided 3x3 conv layers, {channels} channels)"),
+            ModelSpec::MobileNetV2 { image_size } => {
+                format!("MobileNetV2 (width 1.0, inputs resized to {image_size}x{image_size})")
+            }
             ModelSpec::Identity { dim } => format!("cached {dim}-d features"),
             ModelSpec::Bag {
                 embedding_dim, hidden, ..
@@ -205,6 +234,12 @@ impl Network {
         let backbone: Box<dyn Backbone> = match spec {
             ModelSpec::Mlp { hidden, depth } => Box::new(mlp::Mlp::new(input_len, *hidden, *depth, vb.pp(BACKBONE))?),
             ModelSpec::Cnn { channels } => Box::new(cnn::Cnn::new(input_len, *channels, vb.pp(BACKBONE))?),
+            ModelSpec::Cnn2d { channels } => Box::new(cnn2d::Cnn2d::new(input_len, *channels, vb.pp(BACKBONE))?),
+            ModelSpec::MobileNetV2 { image_size } => Box::new(mobilenet::MobileNetV2::new(
+                input_len,
+                *image_size,
+                vb.pp(BACKBONE),
+            )?),
             ModelSpec::Bert(config) => Box::new(bert::Bert::new(config, input_len, seed, vb.pp(BACKBONE))?),
             ModelSpec::Bag {
                 vocab_size,

@@ -50,6 +50,25 @@ fn saved_names(name: &str) -> [String; 3] {
     [name.to_string(), bare.to_string(), format!("bert.{bare}")]
 }
 
+/// Every tensor of a weights file by name: safetensors, or a PyTorch
+/// checkpoint (`.pth`, `.pt`) read with [`super::pth`].
+fn read_weights(path: &Path, device: &Device) -> Result<HashMap<String, Tensor>> {
+    let is_torch = path
+        .extension()
+        .is_some_and(|e| e.eq_ignore_ascii_case("pth") || e.eq_ignore_ascii_case("pt"));
+    if is_torch {
+        let tensors = super::pth::read_pth(path)?;
+        return tensors
+            .into_iter()
+            .map(|(name, t)| Ok((name, t.to_device(device)?)))
+            .collect();
+    }
+    candle_core::safetensors::load(path, device).map_err(|e| Error::Checkpoint {
+        path: path.to_path_buf(),
+        message: format!("not a readable safetensors file ({e})"),
+    })
+}
+
 /// Copies every `backbone.*` tensor of the safetensors file at `path` into the
 /// matching parameter of `varmap`, leaving the head as initialised. Fails,
 /// naming the tensor, when the file lacks one or its shape differs.
@@ -61,8 +80,7 @@ pub fn load_backbone(varmap: &VarMap, path: &Path, device: &Device) -> Result<us
     if !path.exists() {
         return Err(fail("file not found".into()));
     }
-    let tensors = candle_core::safetensors::load(path, device)
-        .map_err(|e| fail(format!("not a readable safetensors file ({e})")))?;
+    let tensors = read_weights(path, device)?;
     let vars = varmap.data().lock().expect("var map lock poisoned");
     let prefix = format!("{BACKBONE}.");
     let mut names: Vec<&String> = vars.keys().filter(|k| k.starts_with(&prefix)).collect();

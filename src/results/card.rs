@@ -113,14 +113,18 @@ pub struct Pretrained {
 pub struct GivenInfo {
     /// Its name where it comes from.
     pub name: String,
-    /// Size of `model.safetensors` (what a download costs).
+    /// Size of the weights file (what a download costs).
     pub weights_bytes: u64,
+    /// The weights file in the folder when not `model.safetensors` (a zoo's `.pth`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub file: Option<String>,
 }
 
 impl Pretrained {
     /// The weights file.
     pub fn weights(&self) -> PathBuf {
-        self.dir.join(WEIGHTS_FILE)
+        let file = self.given.as_ref().and_then(|g| g.file.as_deref());
+        self.dir.join(file.unwrap_or(WEIGHTS_FILE))
     }
 }
 

@@ -102,6 +102,7 @@ fn given_model(suite: &Suite, given: &GivenModel, say: &mut dyn FnMut(&str)) -> 
         given: Some(GivenInfo {
             name: given.name.clone(),
             weights_bytes,
+            file: given.file.clone(),
         }),
     })
 }

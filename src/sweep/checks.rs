@@ -30,7 +30,7 @@ pub fn before_running(opts: &SweepOptions) -> Result<ClassSplit> {
         Some(given) => {
             given.check(&suite.model)?;
             // Load it into the suite's network: names every missing or misfit tensor.
-            let weights = given.dir.join(crate::model::weights::WEIGHTS_FILE);
+            let weights = given.weights();
             let plan = Strategy::Finetune.plan(
                 &suite.model,
                 target.train.feature_len,

@@ -155,7 +155,7 @@ pub fn fit(
             }
         }
     }
-    for (var, saved) in model.trainable.iter().zip(&best_weights) {
+    for (var, saved) in model.trainable.iter().chain(&model.buffers).zip(&best_weights) {
         var.set(saved)?;
     }
     out.best_val_accuracy = best_val;
@@ -260,11 +260,13 @@ impl Step<'_> {
     }
 }
 
-/// Copies of the trainable weights (frozen ones never change).
+/// Copies of the trainable weights and of the running statistics that go
+/// with them (frozen weights never change).
 fn snapshot(model: &PreparedModel) -> Result<Vec<Tensor>> {
     Ok(model
         .trainable
         .iter()
+        .chain(&model.buffers)
         .map(|v| v.as_tensor().copy())
         .collect::<candle_core::Result<_>>()?)
 }

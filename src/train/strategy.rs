@@ -1,7 +1,7 @@
 //! The strategies under comparison and the one place they differ: the source
 //! of the initial weights and the set of weights that train.
 
-use crate::model::{init::seeded_init, weights, Freeze, ModelSpec, Network, HEAD};
+use crate::model::{batch_norm::is_buffer, init::seeded_init, weights, Freeze, ModelSpec, Network, HEAD};
 use crate::{Error, Result};
 use candle_core::{DType, Device, Var};
 use candle_nn::{VarBuilder, VarMap};
@@ -130,6 +130,9 @@ pub struct PreparedModel {
     pub varmap: VarMap,
     /// The parameters the optimiser updates, in sorted name order.
     pub trainable: Vec<Var>,
+    /// State that training passes update without the optimiser (BatchNorm's
+    /// running statistics), in sorted name order.
+    pub buffers: Vec<Var>,
     /// Whether the backbone's output is detached in the training forward pass.
     pub freeze: Freeze,
     /// Scalar parameters in the network.
@@ -158,23 +161,27 @@ pub fn prepare(plan: &ModelPlan, device: &Device) -> Result<PreparedModel> {
     }
     let head_prefix = format!("{HEAD}.");
     let frozen = plan.freeze == Freeze::Backbone;
-    let (trainable, total_params, trainable_params) = {
+    let (trainable, buffers, total_params, trainable_params) = {
         let vars = varmap.data().lock().expect("var map lock poisoned");
         let mut names: Vec<&String> = vars.keys().collect();
         names.sort();
-        let total: usize = vars.values().map(|v| v.elem_count()).sum();
+        // Running statistics are state, not weights: never trained or counted.
+        let (buffers, names): (Vec<&String>, Vec<&String>) = names.into_iter().partition(|n| is_buffer(n));
+        let total: usize = names.iter().map(|n| vars[*n].elem_count()).sum();
         let trainable: Vec<Var> = names
             .into_iter()
             .filter(|n| !frozen || n.starts_with(&head_prefix))
             .map(|n| vars[n].clone())
             .collect();
         let count = trainable.iter().map(|v| v.elem_count()).sum();
-        (trainable, total, count)
+        let buffers: Vec<Var> = buffers.into_iter().map(|n| vars[n].clone()).collect();
+        (trainable, buffers, total, count)
     };
     Ok(PreparedModel {
         network,
         varmap,
         trainable,
+        buffers,
         freeze: plan.freeze,
         total_params,
         trainable_params,
