@@ -9,6 +9,7 @@
 //! scratch all use this one layer; a probe keeps it in evaluation mode, as
 //! its backbone is frozen.
 
+use super::ops;
 use candle_core::{Tensor, D};
 
 /// PyTorch's default momentum of the running statistics.
@@ -68,6 +69,41 @@ impl BatchNorm2d {
     /// Normalises `x` `[N, C, H, W]`: by the batch's statistics when
     /// `train` (updating the running ones), else by the running ones.
     pub fn forward(&self, x: &Tensor, train: bool) -> candle_core::Result<Tensor> {
+        self.forward_act(x, train, false)
+    }
+
+    /// [`Self::forward`], then ReLU6 when `relu6`: one fused kernel each way
+    /// on the CPU ([`ops::BatchNormPass`]), candle's operations elsewhere.
+    pub fn forward_act(&self, x: &Tensor, train: bool, relu6: bool) -> candle_core::Result<Tensor> {
+        if !x.device().is_cpu() {
+            let y = self.forward_composed(x, train)?;
+            return if relu6 { self::relu6(&y) } else { Ok(y) };
+        }
+        let x = x.contiguous()?;
+        let (mean, var) = if train {
+            let (n, _, h, w) = x.dims4()?;
+            let (mean, var) = ops::channel_moments(&x)?;
+            let device = x.device();
+            let (m, v) = (
+                Tensor::from_slice(&mean, mean.len(), device)?,
+                Tensor::from_slice(&var, var.len(), device)?,
+            );
+            self.update_running(&m, &v, n * h * w)?;
+            (mean, var)
+        } else {
+            (self.running_mean.to_vec1::<f32>()?, self.running_var.to_vec1::<f32>()?)
+        };
+        let pass = ops::BatchNormPass {
+            mean,
+            rstd: var.iter().map(|v| 1.0 / (v + self.eps as f32).sqrt()).collect(),
+            batch_stats: train,
+            relu6,
+        };
+        pass.apply(&x, &self.gamma, &self.beta)
+    }
+
+    /// The same function from candle's tensor operations (any device).
+    fn forward_composed(&self, x: &Tensor, train: bool) -> candle_core::Result<Tensor> {
         let (n, c, h, w) = x.dims4()?;
         let (gamma, beta) = (per_channel(&self.gamma)?, per_channel(&self.beta)?);
         if !train {
@@ -216,6 +252,50 @@ mod tests {
             },
             2e-2,
         );
+    }
+
+    /// The fused CPU kernels compute what the composed operations do, in
+    /// both modes, values and gradients.
+    #[test]
+    fn fused_pass_matches_the_composed_one() {
+        let dev = Device::Cpu;
+        for (train, relu6) in [(true, false), (true, true), (false, true)] {
+            let x = Var::from_tensor(
+                &Tensor::from_vec(values(4 * 3 * 5 * 5, 31), (4, 3, 5, 5), &dev)
+                    .unwrap()
+                    .affine(2.0, 1.0)
+                    .unwrap(),
+            )
+            .unwrap();
+            let w = Tensor::from_vec(values(4 * 3 * 5 * 5, 32), (4, 3, 5, 5), &dev).unwrap();
+            let run = |fused: bool| {
+                let bn = with_stats(
+                    Tensor::from_vec(values(3, 33), 3, &dev).unwrap().affine(2.0, 0.0).unwrap(),
+                    Tensor::from_vec(values(3, 34), 3, &dev).unwrap().affine(1.0, 2.0).unwrap(),
+                    vec![0.5, -0.5, 0.0],
+                    vec![2.0, 0.5, 1.0],
+                );
+                let y = if fused {
+                    bn.forward_act(&x, train, relu6).unwrap()
+                } else {
+                    let y = bn.forward_composed(&x, train).unwrap();
+                    if relu6 {
+                        super::relu6(&y).unwrap()
+                    } else {
+                        y
+                    }
+                };
+                let dx = (&y * &w).unwrap().sum_all().unwrap().backward().unwrap();
+                let dx = dx.get(x.as_tensor()).unwrap().clone();
+                (y, dx, bn.running_var.to_vec1::<f32>().unwrap())
+            };
+            let (a, b) = (run(true), run(false));
+            assert!(gradcheck::max_diff(&a.0, &b.0) < 1e-5, "values ({train}, {relu6})");
+            assert!(gradcheck::max_diff(&a.1, &b.1) < 1e-4, "gradients ({train}, {relu6})");
+            for (p, q) in a.2.iter().zip(&b.2) {
+                assert!((p - q).abs() < 1e-5, "running statistics");
+            }
+        }
     }
 
     #[test]

@@ -3,7 +3,7 @@
 //!
 //! A 1x1 convolution (MobileNet's expansion and projection layers, most of
 //! its arithmetic) is one matrix product per image, `W [C_out, C_in]` times
-//! the image's `[C_in, H*W]`; any other kernel goes through candle's
+//! the image's `[C_in, H*W]` ([`super::ops::pointwise_conv`]); any other kernel goes through candle's
 //! `conv2d`, whose gradients `tests::gradients_match_finite_differences`
 //! checks for batch and output channels both above one (the case candle's
 //! 1-D convolution gets wrong, see [`super::conv1d`]).
@@ -87,12 +87,9 @@ impl Conv2d {
 
     /// `x` `[N, C_in, H, W]` to `[N, C_out, H', W']`.
     pub fn forward(&self, x: &Tensor) -> candle_core::Result<Tensor> {
-        let (c_out, c_in, kh, kw) = self.weight.dims4()?;
+        let (c_out, _, kh, kw) = self.weight.dims4()?;
         let y = if kh == 1 && kw == 1 && self.stride == 1 && self.padding == 0 {
-            let (n, _, h, w) = x.dims4()?;
-            let flat = x.reshape((n, c_in, h * w))?;
-            let weight = self.weight.reshape((c_out, c_in))?;
-            weight.broadcast_left(n)?.matmul(&flat)?.reshape((n, c_out, h, w))?
+            super::ops::pointwise_conv(x, &self.weight)?
         } else {
             x.conv2d(&self.weight, self.padding, self.stride, 1, 1)?
         };

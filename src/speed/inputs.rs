@@ -25,12 +25,20 @@ pub const EPOCH_VAL: usize = 500;
 /// Mini-batch of the epoch workloads.
 pub const EPOCH_BATCH: usize = 32;
 
+/// Side of the vision workload's grey images (Animal-MNIST's).
+pub const IMAGE_SIDE: usize = 28;
+/// Classes of the vision workload (Animal-MNIST's).
+pub const IMAGE_CLASSES: usize = 10;
+/// Side MobileNetV2 resizes them to (the vision suite's).
+pub const IMAGE_SIZE: usize = 64;
+
 /// Examples one iteration of `workload` processes.
 pub fn samples_per_iter(workload: Workload) -> usize {
     match workload {
         Workload::BertStep => BERT_STEP_ROWS,
         Workload::BertForward => BERT_FORWARD_ROWS,
         Workload::CnnEpoch | Workload::MlpEpoch => EPOCH_TRAIN,
+        Workload::MobilenetStep => EPOCH_BATCH,
     }
 }
 
@@ -88,4 +96,21 @@ mod tests {
         assert_eq!(x.dims(), &[16, TOKENS]);
         assert_eq!(y.to_vec1::<u32>().unwrap()[..3], [0, 1, 0]);
     }
+}
+
+/// `rows` grey images with pixel `(i, j)` of image `r` at
+/// `0.5 + 0.5 sin(0.37 i + 0.23 j + r)`, and labels `r mod 10`.
+pub fn image_batch(rows: usize, device: &Device) -> Result<(Tensor, Tensor)> {
+    let side = IMAGE_SIDE;
+    let pixels: Vec<f32> = (0..rows * side * side)
+        .map(|k| {
+            let (r, i, j) = (k / (side * side), k / side % side, k % side);
+            0.5 + 0.5 * (0.37 * i as f32 + 0.23 * j as f32 + r as f32).sin()
+        })
+        .collect();
+    let labels: Vec<u32> = (0..rows as u32).map(|r| r % IMAGE_CLASSES as u32).collect();
+    Ok((
+        Tensor::from_vec(pixels, (rows, side * side), device)?,
+        Tensor::from_vec(labels, rows, device)?,
+    ))
 }

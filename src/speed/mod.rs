@@ -36,6 +36,9 @@ pub enum Workload {
     CnnEpoch,
     /// The same epoch with the 40-256-256-5 MLP.
     MlpEpoch,
+    /// One training step of MobileNetV2 (seeded, BatchNorm in training mode,
+    /// AdamW) on 32 grey 28 x 28 images resized to 64 x 64: the vision suite's step.
+    MobilenetStep,
 }
 
 /// How to run a benchmark.
@@ -80,7 +83,7 @@ pub struct BenchResult {
 fn config(workload: Workload) -> FitConfig {
     let (learning_rate, weight_decay, batch_size) = match workload {
         Workload::BertStep | Workload::BertForward => (1e-4, 0.01, inputs::BERT_STEP_ROWS),
-        Workload::CnnEpoch | Workload::MlpEpoch => (1e-3, 1e-2, inputs::EPOCH_BATCH),
+        Workload::CnnEpoch | Workload::MlpEpoch | Workload::MobilenetStep => (1e-3, 1e-2, inputs::EPOCH_BATCH),
     };
     FitConfig {
         learning_rate,
@@ -112,8 +115,19 @@ fn model(o: &BenchOptions, device: &Device) -> Result<PreparedModel> {
         }
         Workload::CnnEpoch => (ModelSpec::Cnn { channels: 32 }, inputs::FEATURES, None),
         Workload::MlpEpoch => (ModelSpec::Mlp { hidden: 256, depth: 2 }, inputs::FEATURES, None),
+        Workload::MobilenetStep => (
+            ModelSpec::MobileNetV2 {
+                image_size: inputs::IMAGE_SIZE,
+            },
+            inputs::IMAGE_SIDE * inputs::IMAGE_SIDE,
+            None,
+        ),
     };
-    let num_classes = if weights.is_some() { 2 } else { inputs::CLASSES };
+    let num_classes = match o.workload {
+        Workload::BertStep | Workload::BertForward => 2,
+        Workload::MobilenetStep => inputs::IMAGE_CLASSES,
+        Workload::CnnEpoch | Workload::MlpEpoch => inputs::CLASSES,
+    };
     let plan = ModelPlan {
         spec: &spec,
         input_len,
@@ -163,6 +177,15 @@ fn iteration<'a>(
     Ok(match workload {
         Workload::BertStep => {
             let (x, y) = inputs::token_batch(inputs::BERT_STEP_ROWS, device)?;
+            let mut opt = optimizer(m, cfg)?;
+            Box::new(move || {
+                let loss = batch_loss(m, &x, &y)?;
+                opt.backward_step(&loss)?;
+                Ok(())
+            })
+        }
+        Workload::MobilenetStep => {
+            let (x, y) = inputs::image_batch(inputs::EPOCH_BATCH, device)?;
             let mut opt = optimizer(m, cfg)?;
             Box::new(move || {
                 let loss = batch_loss(m, &x, &y)?;

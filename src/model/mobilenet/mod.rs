@@ -16,7 +16,7 @@
 
 pub mod input;
 
-use super::batch_norm::{relu6, BatchNorm2d};
+use super::batch_norm::BatchNorm2d;
 use super::conv2d::{Conv2d, ConvShape};
 use super::ops::Depthwise;
 use super::Backbone;
@@ -84,12 +84,7 @@ impl ConvBn {
             Spatial::Full(conv) => conv.forward(x)?,
             Spatial::Depthwise(geometry, weight) => geometry.forward(x, weight)?,
         };
-        let y = self.bn.forward(&y, train)?;
-        if self.relu6 {
-            relu6(&y)
-        } else {
-            Ok(y)
-        }
+        self.bn.forward_act(&y, train, self.relu6)
     }
 }
 

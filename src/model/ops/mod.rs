@@ -1,7 +1,7 @@
 //! Fused CPU kernels, with analytic backward passes, for the operations a
 //! transformer is built from: fully connected layers, attention, LayerNorm,
-//! softmax and GELU; and the depthwise convolution of MobileNet-style vision
-//! backbones.
+//! softmax and GELU; and the depthwise convolution and BatchNorm of
+//! MobileNet-style vision backbones.
 //!
 //! Why: candle 0.11's fused LayerNorm and `softmax_last_dim` have no backward
 //! pass, so a trainable transformer has to compose them from small tensor
@@ -17,21 +17,25 @@
 //! sums are added in block order, so results never depend on the thread count.
 
 mod attention;
+mod batch_norm;
 mod depthwise;
 mod fast_math;
 mod gelu;
 mod layer_norm;
 mod linear;
 mod matmul;
+mod pointwise;
 mod residual_norm;
 pub(crate) mod simd;
 mod softmax;
 
 pub use attention::{attention, AttentionSpec};
+pub use batch_norm::{channel_moments, BatchNormPass};
 pub use depthwise::Depthwise;
 pub use gelu::gelu_erf;
 pub use layer_norm::layer_norm;
 pub use linear::linear;
+pub use pointwise::pointwise_conv;
 pub use residual_norm::residual_layer_norm;
 pub use softmax::softmax_last_dim;
 

@@ -145,7 +145,7 @@ pub fn load(spec: &TaskSpec) -> Result<Labelled<Dataset>> {
             t
         }
     };
-    check_classes(spec, path, &loaded)?;
+    check_classes(spec, path, &mut loaded)?;
     loaded.data = shuffled(loaded.data, spec.seed);
     Ok(loaded)
 }
@@ -189,8 +189,14 @@ fn standardise(ds: &mut Dataset) {
     }
 }
 
-/// Every class the suite names is in the file, and the labels it lists are the file's.
-fn check_classes(spec: &TaskSpec, path: &Path, loaded: &Labelled<Dataset>) -> Result<()> {
+/// Every class the suite names is in the file, and the labels it lists are
+/// the file's. IDX labels are bare numbers, so for an IDX pair `task.classes`
+/// names them instead (one name per label value, in order).
+fn check_classes(spec: &TaskSpec, path: &Path, loaded: &mut Labelled<Dataset>) -> Result<()> {
+    let numbered = TableFormat::of(spec) == TableFormat::Idx;
+    if numbered && !spec.classes.is_empty() && spec.classes.len() == loaded.class_names.len() {
+        loaded.class_names.clone_from(&spec.classes);
+    }
     if !spec.classes.is_empty() && spec.classes != loaded.class_names {
         return Err(Error::data(
             path.display(),
