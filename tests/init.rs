@@ -281,3 +281,108 @@ fn bad_data_and_requests_are_named_and_write_nothing() {
     assert!(stderr(&out).contains("missing.csv"), "{}", stderr(&out));
     expect_code(&fx.run(&["init", "words.csv"]), 2);
 }
+
+/// A MobileNetV2's weights as a safetensors file (seeded, not trained: the
+/// test is of the plumbing, not of ImageNet), named as our checkpoints are.
+fn mobilenet_weights(path: &Path) {
+    use candle_nn::{VarBuilder, VarMap};
+    use reuse_bench::model::{init::seeded_init, ModelSpec, Network};
+    let varmap = VarMap::new();
+    let vb = VarBuilder::from_varmap(&varmap, candle_core::DType::F32, &candle_core::Device::Cpu);
+    Network::new(&ModelSpec::MobileNetV2 { image_size: 32 }, 144, 1000, 0, vb).unwrap();
+    seeded_init(&varmap, 7).unwrap();
+    std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+    reuse_bench::model::weights::save_varmap(&varmap, path).unwrap();
+}
+
+#[test]
+fn an_image_folder_with_a_pretrained_mobilenet_becomes_a_suite_that_runs() {
+    let fx = Fixture::new();
+    for c in 0..3 {
+        for i in 0..24 {
+            write_png(&fx.path(&format!("shapes/class{c}/{i:03}.png")), 12, c, i);
+        }
+    }
+    mobilenet_weights(&fx.path("zoo/mnv2.safetensors"));
+    let out = fx.run(&[
+        "init",
+        "shapes",
+        "--pretrained",
+        "zoo/mnv2.safetensors",
+        "--out",
+        "shapes.toml",
+    ]);
+    expect_code(&out, 0);
+    let text = std::fs::read_to_string(fx.path("shapes.toml")).unwrap();
+    for line in [
+        "arch = \"mobilenetv2\"",
+        "arch = \"cnn2d\"",
+        "file = \"mnv2.safetensors\"",
+        "source_classes = []",
+        "target_classes = [0, 1, 2]",
+    ] {
+        assert!(text.contains(line), "missing {line} in:\n{text}");
+    }
+    let out = fx.run(&["run", "--suite", "shapes.toml", "--quick", "--out", "report"]);
+    expect_code(&out, 0);
+    let r = read_json(&fx.path("report/results.json"));
+    let runs = r["runs"].as_array().unwrap();
+    assert_eq!(runs.len(), 16, "4 strategies x 2 budgets x 2 seeds");
+    assert!(runs.iter().all(|run| run["status"] == "completed"), "{runs:?}");
+    let best = runs
+        .iter()
+        .filter_map(|run| run["metrics"]["test_accuracy"].as_f64())
+        .fold(0.0, f64::max);
+    assert!(best > 1.0 / 3.0 + 0.2, "best accuracy {best} is near chance");
+
+    // A checkpoint of another architecture, data that is no square image, and
+    // both sources at once are refused, naming the fix.
+    let refused = |args: &[&str], code: i32, says: &str| {
+        let out = fx.run(args);
+        expect_code(&out, code);
+        assert!(stderr(&out).contains(says), "expected '{says}' in: {}", stderr(&out));
+        assert!(!fx.path("bad.toml").exists());
+    };
+    std::fs::write(fx.path("zoo/not-a-model.safetensors"), b"garbage").unwrap();
+    refused(
+        &[
+            "init",
+            "shapes",
+            "--pretrained",
+            "zoo/not-a-model.safetensors",
+            "--out",
+            "bad.toml",
+        ],
+        1,
+        "not-a-model.safetensors",
+    );
+    write_csv(&fx.path("wide.csv"), &blobs(3, 30));
+    refused(
+        &[
+            "init",
+            "wide.csv",
+            "--label-column",
+            "kind",
+            "--pretrained",
+            "zoo/mnv2.safetensors",
+            "--out",
+            "bad.toml",
+        ],
+        1,
+        "not a square image",
+    );
+    refused(
+        &[
+            "init",
+            "shapes",
+            "--pretrained",
+            "zoo/mnv2.safetensors",
+            "--source-classes",
+            "class0",
+            "--out",
+            "bad.toml",
+        ],
+        2,
+        "--source-classes",
+    );
+}

@@ -44,7 +44,11 @@ fn mobilenet_v2_logits_match_pytorch() {
     let net = Network::new(&spec, side * side, 1000, 0, vb).unwrap();
     seeded_init(&varmap, 0).unwrap();
     let loaded = load_backbone(&varmap, &path, &Device::Cpu).unwrap();
-    assert_eq!(loaded, 314 - 52 - 2, "every weight and running statistic of the backbone");
+    assert_eq!(
+        loaded,
+        314 - 52 - 2,
+        "every weight and running statistic of the backbone"
+    );
     let tensors: std::collections::HashMap<String, Tensor> = read_pth(&path).unwrap().into_iter().collect();
     {
         let vars = varmap.data().lock().unwrap();

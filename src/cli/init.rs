@@ -11,12 +11,13 @@ use std::process::ExitCode;
 #[command(
     after_help = "It reads the data, counts the classes and the examples of each, holds out a tenth \
 of the smallest class for validation and a fifth for test, picks label budgets that fit what is left, \
-and sets an MLP backbone to pretrain on --source-classes; the rest are the task under study. \
-Review the file (target_accuracy above all), then run it.\n\n\
+and sets an MLP backbone to pretrain on --source-classes (the rest are the task under study), or \
+reuses the --pretrained model (then every class is under study). Review the file (target_accuracy above all), then run it.\n\n\
 Examples:\n  \
 reuse-bench init measurements.csv --label-column species --source-classes setosa,virginica\n  \
 reuse-bench init data/mnist/train-images-idx3-ubyte.gz --source-classes 0,1,2,3,4 --out mnist.toml\n  \
 reuse-bench init photos/ --source-classes cat,dog    (photos/cat/*.png, photos/dog/*.jpg, ...)\n  \
+reuse-bench init data/animal-mnist/train-images-idx3-ubyte --pretrained data/mobilenet_v2/mobilenet_v2-b0353104.pth\n  \
 reuse-bench run --suite mnist.toml --quick"
 )]
 pub(super) struct InitArgs {
@@ -35,8 +36,19 @@ pub(super) struct InitArgs {
     label_column: String,
     /// The labels (as in the file) of the classes the backbone pretrains on, comma-separated;
     /// the other classes are the task under study.
-    #[arg(long, value_name = "LIST", value_delimiter = ',', required = true)]
+    #[arg(
+        long,
+        value_name = "LIST",
+        value_delimiter = ',',
+        required_unless_present = "pretrained",
+        conflicts_with = "pretrained"
+    )]
     source_classes: Vec<String>,
+    /// A pretrained model to reuse instead: a zoo checkpoint (torchvision's MobileNetV2 as a .pth,
+    /// read as it is), a folder in Hugging Face layout, or hf:ORG/NAME[@REV] from the local hub
+    /// cache. Every class of the data is then under study.
+    #[arg(long, value_name = "DIR|FILE|hf:ORG/NAME")]
+    pretrained: Option<String>,
     /// A held-out test set in the same format (otherwise a fifth of the smallest class is held out).
     #[arg(long, value_name = "DATA")]
     test: Option<PathBuf>,
@@ -70,6 +82,7 @@ pub(super) fn init(args: InitArgs) -> Result<ExitCode> {
         source_classes: args.source_classes,
         test: args.test,
         test_labels: args.test_labels,
+        pretrained: args.pretrained.as_deref().map(super::given_model).transpose()?,
     };
     let found = request.inspect()?;
     let text = request.suite_toml(&found)?;

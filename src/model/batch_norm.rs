@@ -110,7 +110,9 @@ impl BatchNorm2d {
             // One scale and one shift per channel: y = x * scale + shift.
             let scale = (&self.running_var + self.eps)?.sqrt()?.recip()?.mul(&self.gamma)?;
             let shift = (&self.beta - self.running_mean.mul(&scale)?)?;
-            return x.broadcast_mul(&per_channel(&scale)?)?.broadcast_add(&per_channel(&shift)?);
+            return x
+                .broadcast_mul(&per_channel(&scale)?)?
+                .broadcast_add(&per_channel(&shift)?);
         }
         // Per channel over (N, H, W): move C first and flatten the rest.
         let by_channel = x.transpose(0, 1)?.reshape((c, n * h * w))?;
@@ -270,8 +272,14 @@ mod tests {
             let w = Tensor::from_vec(values(4 * 3 * 5 * 5, 32), (4, 3, 5, 5), &dev).unwrap();
             let run = |fused: bool| {
                 let bn = with_stats(
-                    Tensor::from_vec(values(3, 33), 3, &dev).unwrap().affine(2.0, 0.0).unwrap(),
-                    Tensor::from_vec(values(3, 34), 3, &dev).unwrap().affine(1.0, 2.0).unwrap(),
+                    Tensor::from_vec(values(3, 33), 3, &dev)
+                        .unwrap()
+                        .affine(2.0, 0.0)
+                        .unwrap(),
+                    Tensor::from_vec(values(3, 34), 3, &dev)
+                        .unwrap()
+                        .affine(1.0, 2.0)
+                        .unwrap(),
                     vec![0.5, -0.5, 0.0],
                     vec![2.0, 0.5, 1.0],
                 );

@@ -164,9 +164,7 @@ mod tests {
                 shape.stride,
                 shape.padding,
             );
-            let y = conv
-                .forward(&Tensor::from_vec(x.clone(), dims, &dev).unwrap())
-                .unwrap();
+            let y = conv.forward(&Tensor::from_vec(x.clone(), dims, &dev).unwrap()).unwrap();
             let got = y.flatten_all().unwrap().to_vec1::<f32>().unwrap();
             let want = direct(&x, &w, dims, shape);
             let worst = got.iter().zip(&want).map(|(a, b)| (a - b).abs()).fold(0.0, f32::max);
@@ -183,7 +181,11 @@ mod tests {
             let x_shape = [3, shape.c_in, side, side];
             let w_shape = [shape.c_out, shape.c_in, k, k];
             gradcheck::check(
-                &[values(x_shape.iter().product(), 3), values(w_shape.iter().product(), 4), values(shape.c_out, 5)],
+                &[
+                    values(x_shape.iter().product(), 3),
+                    values(w_shape.iter().product(), 4),
+                    values(shape.c_out, 5),
+                ],
                 &[&x_shape, &w_shape, &[shape.c_out]],
                 |t| {
                     Conv2d::new(t[1].clone(), Some(t[2].clone()), shape.stride, shape.padding)

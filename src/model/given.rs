@@ -67,3 +67,37 @@ impl GivenModel {
         Ok(weights_bytes)
     }
 }
+
+/// The side `init` resizes images to for MobileNetV2: ImageNet's 224 costs
+/// 12x the arithmetic; 64 keeps a suite on 2 cores within minutes.
+pub const MOBILENET_IMAGE_SIZE: usize = 64;
+
+impl GivenModel {
+    /// Which of the architectures reuse-bench builds the given weights are,
+    /// from the tensors they hold: torchvision's MobileNetV2 (its last 1x1
+    /// convolution, `features.18.0.weight` `[1280, 320, 1, 1]`), or a BERT
+    /// described by the folder's `config.json`. `init` writes the suite's
+    /// `[model]` from this.
+    pub fn recognise(&self) -> Result<ModelSpec> {
+        let weights = self.weights();
+        let config = self.dir.join(super::weights::CONFIG_FILE);
+        if config.is_file() {
+            return Ok(ModelSpec::Bert(BertConfig::load(&config)?));
+        }
+        let tensors = super::weights::read_weights(&weights, &candle_core::Device::Cpu)?;
+        let last = ["features.18.0.weight", "backbone.features.18.0.weight"]
+            .iter()
+            .find_map(|n| tensors.get(*n));
+        match last {
+            Some(t) if t.dims() == [super::mobilenet::FEATURES, 320, 1, 1] => Ok(ModelSpec::MobileNetV2 {
+                image_size: MOBILENET_IMAGE_SIZE,
+            }),
+            _ => Err(Error::Checkpoint {
+                path: weights,
+                message: "is no architecture reuse-bench builds: it knows torchvision's MobileNetV2 (tensors named \
+                          features.N...) and BERT (a folder with config.json)"
+                    .into(),
+            }),
+        }
+    }
+}

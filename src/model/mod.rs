@@ -235,11 +235,9 @@ impl Network {
             ModelSpec::Mlp { hidden, depth } => Box::new(mlp::Mlp::new(input_len, *hidden, *depth, vb.pp(BACKBONE))?),
             ModelSpec::Cnn { channels } => Box::new(cnn::Cnn::new(input_len, *channels, vb.pp(BACKBONE))?),
             ModelSpec::Cnn2d { channels } => Box::new(cnn2d::Cnn2d::new(input_len, *channels, vb.pp(BACKBONE))?),
-            ModelSpec::MobileNetV2 { image_size } => Box::new(mobilenet::MobileNetV2::new(
-                input_len,
-                *image_size,
-                vb.pp(BACKBONE),
-            )?),
+            ModelSpec::MobileNetV2 { image_size } => {
+                Box::new(mobilenet::MobileNetV2::new(input_len, *image_size, vb.pp(BACKBONE))?)
+            }
             ModelSpec::Bert(config) => Box::new(bert::Bert::new(config, input_len, seed, vb.pp(BACKBONE))?),
             ModelSpec::Bag {
                 vocab_size,

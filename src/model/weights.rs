@@ -52,7 +52,7 @@ fn saved_names(name: &str) -> [String; 3] {
 
 /// Every tensor of a weights file by name: safetensors, or a PyTorch
 /// checkpoint (`.pth`, `.pt`) read with [`super::pth`].
-fn read_weights(path: &Path, device: &Device) -> Result<HashMap<String, Tensor>> {
+pub fn read_weights(path: &Path, device: &Device) -> Result<HashMap<String, Tensor>> {
     let is_torch = path
         .extension()
         .is_some_and(|e| e.eq_ignore_ascii_case("pth") || e.eq_ignore_ascii_case("pt"));

@@ -81,23 +81,6 @@ pub fn epoch_data(device: &Device) -> Result<((Tensor, Tensor), (Tensor, Tensor)
     Ok((part(EPOCH_TRAIN)?, part(EPOCH_VAL)?))
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    /// The values the PyTorch script's formula gives, checked by hand.
-    #[test]
-    fn token_ids_follow_the_shared_formula() {
-        assert_eq!(token_id(0, 0), 1000);
-        assert_eq!(token_id(0, 47), 1000 + (47 * 7919 % 29000) as u32);
-        assert_eq!(token_id(1, 42), 1000 + ((48 + 42) * 7919 % 29000) as u32);
-        assert_eq!(token_id(1, 43), 0, "row 1 has 43 real tokens");
-        let (x, y) = token_batch(16, &Device::Cpu).unwrap();
-        assert_eq!(x.dims(), &[16, TOKENS]);
-        assert_eq!(y.to_vec1::<u32>().unwrap()[..3], [0, 1, 0]);
-    }
-}
-
 /// `rows` grey images with pixel `(i, j)` of image `r` at
 /// `0.5 + 0.5 sin(0.37 i + 0.23 j + r)`, and labels `r mod 10`.
 pub fn image_batch(rows: usize, device: &Device) -> Result<(Tensor, Tensor)> {
@@ -113,4 +96,21 @@ pub fn image_batch(rows: usize, device: &Device) -> Result<(Tensor, Tensor)> {
         Tensor::from_vec(pixels, (rows, side * side), device)?,
         Tensor::from_vec(labels, rows, device)?,
     ))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The values the PyTorch script's formula gives, checked by hand.
+    #[test]
+    fn token_ids_follow_the_shared_formula() {
+        assert_eq!(token_id(0, 0), 1000);
+        assert_eq!(token_id(0, 47), 1000 + (47 * 7919 % 29000) as u32);
+        assert_eq!(token_id(1, 42), 1000 + ((48 + 42) * 7919 % 29000) as u32);
+        assert_eq!(token_id(1, 43), 0, "row 1 has 43 real tokens");
+        let (x, y) = token_batch(16, &Device::Cpu).unwrap();
+        assert_eq!(x.dims(), &[16, TOKENS]);
+        assert_eq!(y.to_vec1::<u32>().unwrap()[..3], [0, 1, 0]);
+    }
 }

@@ -7,6 +7,8 @@ pub const BUILTIN_SUITES: &[(&str, &str)] = &[
     ("mnist1d-mlp", include_str!("builtin/mnist1d-mlp.toml")),
     ("digits", include_str!("builtin/digits.toml")),
     ("sentiment", include_str!("builtin/sentiment.toml")),
+    ("vision", include_str!("builtin/vision.toml")),
+    ("vision-fashion", include_str!("builtin/vision-fashion.toml")),
 ];
 
 /// The TOML of the built-in suite `name`, if there is one.

@@ -1,7 +1,7 @@
 //! The strategies under comparison and the one place they differ: the source
 //! of the initial weights and the set of weights that train.
 
-use crate::model::{batch_norm::is_buffer, init::seeded_init, weights, Freeze, ModelSpec, Network, HEAD};
+use crate::model::{batch_norm::is_buffer, init::initialise, weights, Freeze, ModelSpec, Network, HEAD};
 use crate::{Error, Result};
 use candle_core::{DType, Device, Var};
 use candle_nn::{VarBuilder, VarMap};
@@ -155,7 +155,7 @@ pub fn prepare(plan: &ModelPlan, device: &Device) -> Result<PreparedModel> {
         plan.seed,
         VarBuilder::from_varmap(&varmap, DType::F32, device),
     )?;
-    seeded_init(&varmap, plan.seed)?;
+    initialise(plan.spec, &varmap, plan.seed)?;
     if let Start::Pretrained(path) = plan.start {
         weights::load_backbone(&varmap, path, device)?;
     }

@@ -23,7 +23,7 @@ pub fn square_image(len: usize) -> Option<(usize, usize)> {
     };
     side(len)
         .map(|s| (1, s))
-        .or_else(|| (len % 3 == 0).then(|| side(len / 3)).flatten().map(|s| (3, s)))
+        .or_else(|| len.is_multiple_of(3).then(|| side(len / 3)).flatten().map(|s| (3, s)))
 }
 
 /// Bilinear interpolation from `from` to `to` samples as a `[to, from]`
@@ -66,7 +66,11 @@ impl ImageNetInput {
             )
         };
         let resize_t = (side != to)
-            .then(|| Tensor::from_vec(bilinear_matrix(side, to), (to, side), device)?.t()?.contiguous())
+            .then(|| {
+                Tensor::from_vec(bilinear_matrix(side, to), (to, side), device)?
+                    .t()?
+                    .contiguous()
+            })
             .transpose()?;
         let inv: Vec<f32> = IMAGENET_STD.iter().map(|s| 1.0 / s).collect();
         Ok(ImageNetInput {
@@ -94,7 +98,10 @@ impl ImageNetInput {
         let to = resized.dim(1)?;
         let images = resized.reshape((n, self.channels, to, to))?;
         // A grey image broadcasts over the three channels here.
-        images.broadcast_sub(&self.mean)?.broadcast_mul(&self.inv_std)?.contiguous()
+        images
+            .broadcast_sub(&self.mean)?
+            .broadcast_mul(&self.inv_std)?
+            .contiguous()
     }
 }
 
@@ -137,6 +144,9 @@ mod tests {
         let y = ImageNetInput::new(12, 5, &dev).unwrap().forward(&constant).unwrap();
         let blue: Vec<f32> = y.narrow(1, 2, 1).unwrap().flatten_all().unwrap().to_vec1().unwrap();
         let want = (0.5 - IMAGENET_MEAN[2]) / IMAGENET_STD[2];
-        assert!(blue.iter().all(|v| (v - want).abs() < 1e-5), "a constant image stays constant");
+        assert!(
+            blue.iter().all(|v| (v - want).abs() < 1e-5),
+            "a constant image stays constant"
+        );
     }
 }

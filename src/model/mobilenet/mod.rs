@@ -123,7 +123,10 @@ impl Block {
     }
 
     fn forward(&self, x: &Tensor, train: bool) -> candle_core::Result<Tensor> {
-        let y = self.layers.iter().try_fold(x.clone(), |h, layer| layer.forward(&h, train))?;
+        let y = self
+            .layers
+            .iter()
+            .try_fold(x.clone(), |h, layer| layer.forward(&h, train))?;
         if self.residual {
             y + x
         } else {

@@ -159,7 +159,10 @@ impl CustomOp3 for BatchNormBackward {
         let x = values(xs, xl, self.name())?;
         let (y, dy) = (values(ys, yl, self.name())?, values(dys, dyl, self.name())?);
         if y.len() != x.len() || dy.len() != x.len() {
-            bail!("batch-norm-backward: output or gradient does not match the input's {} values", x.len())
+            bail!(
+                "batch-norm-backward: output or gradient does not match the input's {} values",
+                x.len()
+            )
         }
         let n = x.len() / (c * plane);
         let (mean, rstd) = (&self.pass.mean, &self.pass.rstd);
@@ -246,8 +249,12 @@ mod tests {
                         fixed.clone()
                     };
                     // Scaled so that ReLU6 clips some values at both ends.
-                    p.apply(&(&t[0] * 1.0).unwrap(), &(&t[1] * 3.0).unwrap(), &(&t[2] * 2.0).unwrap())
-                        .unwrap()
+                    p.apply(
+                        &(&t[0] * 1.0).unwrap(),
+                        &(&t[1] * 3.0).unwrap(),
+                        &(&t[2] * 2.0).unwrap(),
+                    )
+                    .unwrap()
                 },
                 2e-2,
             );

@@ -64,11 +64,19 @@ impl CustomOp2 for Pointwise {
                 );
             }
         }
-        let [_, _, h, wd] = xl.dims() else { unreachable!("checked") };
+        let [_, _, h, wd] = xl.dims() else {
+            unreachable!("checked")
+        };
         Ok((CpuStorage::F32(y), Shape::from((n, co, *h, *wd))))
     }
 
-    fn bwd(&self, x: &Tensor, w: &Tensor, _y: &Tensor, dy: &Tensor) -> candle_core::Result<(Option<Tensor>, Option<Tensor>)> {
+    fn bwd(
+        &self,
+        x: &Tensor,
+        w: &Tensor,
+        _y: &Tensor,
+        dy: &Tensor,
+    ) -> candle_core::Result<(Option<Tensor>, Option<Tensor>)> {
         let packed = x.apply_op3_no_bwd(w, &dy.contiguous()?, &PointwiseBackward)?;
         let [dx, dw] = unpack(&packed, [x.shape(), w.shape()])?;
         Ok((Some(dx), Some(dw)))
@@ -99,7 +107,11 @@ impl CustomOp3 for PointwiseBackward {
             values(dys, dyl, self.name())?,
         );
         if dy.len() != n * co * hw {
-            bail!("pointwise-conv2d-backward: gradient of {} values, output has {}", dy.len(), n * co * hw)
+            bail!(
+                "pointwise-conv2d-backward: gradient of {} values, output has {}",
+                dy.len(),
+                n * co * hw
+            )
         }
         let dx_len = n * ci * hw;
         let mut out = vec![0f32; dx_len + co * ci];

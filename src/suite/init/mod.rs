@@ -8,7 +8,7 @@
 
 mod render;
 
-use super::Suite;
+use super::{GivenModel, ModelSpec, Suite};
 use crate::data::task::table::{self, TableFormat};
 use crate::data::{TaskKind, TaskSpec};
 use crate::{Error, Result};
@@ -41,6 +41,9 @@ pub struct InitRequest {
     pub test: Option<PathBuf>,
     /// For an IDX test set: its labels file.
     pub test_labels: Option<PathBuf>,
+    /// A pretrained model to reuse instead of pretraining on source classes
+    /// (then every class is under study).
+    pub pretrained: Option<GivenModel>,
 }
 
 /// What the data holds, as `init` found it.
@@ -159,6 +162,10 @@ impl InitRequest {
     /// The suite for this data, as commented TOML that `run --suite` accepts.
     pub fn suite_toml(&self, found: &Inspection) -> Result<String> {
         let mut task = self.task()?;
+        let model = match &self.pretrained {
+            Some(given) => Some(self.reusable(given, found)?),
+            None => None,
+        };
         let class_of = |label: &String| found.class_names.iter().position(|n| n == label);
         let mut source = Vec::new();
         for label in &self.source_classes {
@@ -174,11 +181,11 @@ impl InitRequest {
             })?;
             source.push(c as u32);
         }
-        if source.is_empty() {
+        if source.is_empty() && model.is_none() {
             return Err(Error::setting(
                 "--source-classes",
-                "a numeric task reuses a backbone pretrained on other classes of the data: name them, e.g. \
-                 --source-classes 0,1,2,3,4 (a second dataset or a zoo model as the source is not supported yet)",
+                "name the classes a backbone pretrains on, e.g. --source-classes 0,1,2,3,4, or give a pretrained model \
+                 with --pretrained (a second dataset as the source is not supported yet)",
             ));
         }
         let target: Vec<u32> = (0..found.class_names.len() as u32)
@@ -213,7 +220,11 @@ impl InitRequest {
                 ),
             ));
         }
-        let (source_val, source_test) = held_out(smallest(&source));
+        let (source_val, source_test) = if source.is_empty() {
+            (0, 0)
+        } else {
+            held_out(smallest(&source))
+        };
         task.source_classes = source;
         task.target_classes = target;
         task.source_val_per_class = source_val;
@@ -224,10 +235,46 @@ impl InitRequest {
             // The test file is read now, so that a bad one stops init, not the sweep.
             task.target_task()?;
         }
-        let text = render(self, found, &task, &budgets);
+        let text = render(self, found, &task, &budgets, model.as_ref());
         // The same checks as any suite file's, before anything is written.
         Suite::parse(&text, "the suite `reuse-bench init` wrote")?;
         Ok(text)
+    }
+}
+
+impl InitRequest {
+    /// The suite's `[model]` for a given pretrained model, checked against the data.
+    fn reusable(&self, given: &GivenModel, found: &Inspection) -> Result<ModelSpec> {
+        if !self.source_classes.is_empty() {
+            return Err(Error::setting(
+                "--source-classes",
+                "a given --pretrained model is the source: leave --source-classes out",
+            ));
+        }
+        let model = given.recognise()?;
+        match &model {
+            ModelSpec::MobileNetV2 { .. }
+                if crate::model::mobilenet::input::square_image(found.feature_len).is_none() =>
+            {
+                Err(Error::data(
+                    self.data.display(),
+                    format!(
+                        "has {} values per example, not a square image (grey or RGB) as MobileNetV2 needs; for an \
+                         image folder, set a square task.image_size",
+                        found.feature_len
+                    ),
+                ))
+            }
+            ModelSpec::Bert(_) => Err(Error::setting(
+                "--pretrained",
+                format!(
+                    "{} is a BERT model, which reads text: `init` writes suites for numeric and image data; for a text \
+                     CSV start from the built-in sentiment suite (`reuse-bench suites`)",
+                    given.name
+                ),
+            )),
+            _ => Ok(model),
+        }
     }
 }
 

@@ -3,6 +3,7 @@
 
 use super::{InitRequest, Inspection};
 use crate::data::TaskSpec;
+use crate::model::ModelSpec;
 
 /// The model, pretraining and the start of `[train]`, as the built-in digits suite has them.
 const MODEL_AND_TRAINING: &str = "[model]
@@ -41,6 +42,25 @@ instance = \"gcp/e2-standard-2\"
 usd_per_label = 0.035
 ";
 
+/// `[train]` and `[cost]` for a given zoo image model, as the built-in vision suite has them.
+const REUSE_LOOP_AND_PRICES: &str = "max_epochs = 6
+min_steps_per_epoch = 5
+patience = 6
+batch_size = 32
+weight_decay = 0.01
+threads = 2
+
+[train.learning_rate]
+scratch = 0.001
+finetune = 0.0005
+probe = 0.01
+baseline = 0.003
+
+[cost]
+instance = \"gcp/e2-standard-2\"
+usd_per_label = 0.035
+";
+
 /// A TOML string literal.
 fn quoted(s: &str) -> String {
     toml::Value::String(s.to_string()).to_string()
@@ -71,8 +91,25 @@ fn suite_name(req: &InitRequest) -> String {
     format!("{base}-reuse")
 }
 
+/// The suite's one-line description: what is compared with what.
+fn description(req: &InitRequest, found: &Inspection, task: &TaskSpec, model: Option<&ModelSpec>) -> String {
+    match (model, &req.pretrained) {
+        (Some(m), Some(given)) => format!(
+            "{}: {} ({}) fine-tuned or probed vs the same network from scratch and a small baseline",
+            req.data.display(),
+            given.name,
+            m.describe()
+        ),
+        _ => format!(
+            "{}: an MLP pretrained on classes {} vs trained from scratch on the others",
+            req.data.display(),
+            named(found, &task.source_classes)
+        ),
+    }
+}
+
 /// The header and `[task]`.
-fn task_section(req: &InitRequest, found: &Inspection, task: &TaskSpec) -> String {
+fn task_section(req: &InitRequest, found: &Inspection, task: &TaskSpec, model: Option<&ModelSpec>) -> String {
     let counts: Vec<String> = found
         .class_names
         .iter()
@@ -90,14 +127,7 @@ fn task_section(req: &InitRequest, found: &Inspection, task: &TaskSpec) -> Strin
             counts.join(", ")
         ),
         format!("name = {}", quoted(&suite_name(req))),
-        format!(
-            "description = {}",
-            quoted(&format!(
-                "{}: an MLP pretrained on classes {} vs trained from scratch on the others",
-                req.data.display(),
-                named(found, &task.source_classes)
-            ))
-        ),
+        format!("description = {}", quoted(&description(req, found, task, model))),
         "# The test accuracy the verdict asks for: set it to what your application needs.".into(),
         "target_accuracy = 0.8".into(),
         String::new(),
@@ -130,7 +160,11 @@ fn task_section(req: &InitRequest, found: &Inspection, task: &TaskSpec) -> Strin
                 .collect::<Vec<_>>()
                 .join(", ")
         ),
-        "# The backbone pretrains on the source classes; the label sweep studies the target classes.".into(),
+        if model.is_some() {
+            "# The pretrained model is given, so no class is held back for pretraining: all are studied.".into()
+        } else {
+            "# The backbone pretrains on the source classes; the label sweep studies the target classes.".into()
+        },
         format!("source_classes = {:?}", task.source_classes),
         format!("target_classes = {:?}", task.target_classes),
         if task.test_path.is_some() {
@@ -144,21 +178,72 @@ fn task_section(req: &InitRequest, found: &Inspection, task: &TaskSpec) -> Strin
         format!("target_val_per_class = {}", task.target_val_per_class),
         format!("target_test_per_class = {}", task.target_test_per_class),
         String::new(),
-        format!(
+    ]);
+    if model.is_none() {
+        lines.push(format!(
             "# A multilayer perceptron on the {} values of each example.",
             found.feature_len
-        ),
+        ));
+    }
+    lines.join("\n") + "\n"
+}
+
+/// `[model]`, `[baseline]`, `[pretrained]` and the start of `[train]` for a given model.
+fn given_model_section(req: &InitRequest, model: &ModelSpec) -> String {
+    let given = req.pretrained.as_ref().expect("a given model");
+    let mut lines = vec![format!("# {}.", model.describe())];
+    if let ModelSpec::MobileNetV2 { image_size } = model {
+        lines.extend([
+            "# Images are resized to image_size (bilinear), grey replicated to RGB, normalised as for ImageNet;".into(),
+            "# ImageNet's own size is 224 (better features, about 12x the arithmetic of 64).".into(),
+            "[model]".into(),
+            "arch = \"mobilenetv2\"".into(),
+            format!("image_size = {image_size}"),
+            String::new(),
+            "# What a team would build instead: a small CNN on the pixels as they are.".into(),
+            "[baseline]".into(),
+            "arch = \"cnn2d\"".into(),
+            "channels = 16".into(),
+        ]);
+    }
+    lines.extend([
+        String::new(),
+        "# The pretrained model, read from here on every run (nothing is downloaded).".into(),
+        "[pretrained]".into(),
+        format!("dir = {}", quoted(&given.dir.display().to_string())),
+    ]);
+    if let Some(file) = &given.file {
+        lines.push(format!("file = {}", quoted(file)));
+    }
+    lines.extend([
+        format!("name = {}", quoted(&given.name)),
+        String::new(),
+        "[train]".into(),
+        "strategies = [\"scratch\", \"finetune\", \"probe\", \"baseline\"]".into(),
     ]);
     lines.join("\n") + "\n"
 }
 
-/// The whole suite.
-pub(super) fn render(req: &InitRequest, found: &Inspection, task: &TaskSpec, budgets: &[usize]) -> String {
-    let mut t = task_section(req, found, task);
-    t.push_str(MODEL_AND_TRAINING);
+/// The whole suite; `model` is a given pretrained model's architecture.
+pub(super) fn render(
+    req: &InitRequest,
+    found: &Inspection,
+    task: &TaskSpec,
+    budgets: &[usize],
+    model: Option<&ModelSpec>,
+) -> String {
+    let mut t = task_section(req, found, task, model);
+    t.push_str(&match model {
+        Some(m) => given_model_section(req, m),
+        None => MODEL_AND_TRAINING.to_string(),
+    });
     t.push_str("# Labels per class: up to what the smallest target class leaves after validation and test.\n");
     t.push_str(&format!("budgets_per_class = {budgets:?}\nseeds = [0, 1, 2]\n"));
-    t.push_str(LOOP_AND_PRICES);
+    t.push_str(if model.is_some() {
+        REUSE_LOOP_AND_PRICES
+    } else {
+        LOOP_AND_PRICES
+    });
     t.push_str("# The labels per class you can afford: the verdict picks among budgets up to it.\n");
     t.push_str(&format!("label_budget_per_class = {}\n", budgets[budgets.len() / 2]));
     t
