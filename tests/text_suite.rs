@@ -259,6 +259,25 @@ fn text_suite_with_a_given_model() {
     expect_code(&missing, 1);
     assert!(stderr(&missing).contains("never downloads"), "{}", stderr(&missing));
 
+    // Without [model], the given model's config.json describes it, as it is: the same runs.
+    let text = suite_toml();
+    let (head, rest) = text.split_once("[model]").unwrap();
+    let tail = &rest[rest.find("[pretrained]").unwrap()..];
+    std::fs::write(fx.path("no-model.toml"), format!("{head}{tail}")).unwrap();
+    let out = fx.run(&["run", "--suite", "no-model.toml", "--out", "r-config"]);
+    expect_code(&out, 0);
+    let from_config = read_json(&fx.path("r-config/results.json"));
+    assert_eq!(
+        accuracies(&from_config),
+        accuracies(&results),
+        "config.json gives the same model"
+    );
+    let saved = std::fs::read_to_string(fx.path("r-config/suite.toml")).unwrap();
+    assert!(
+        saved.contains("arch = \"bert\"") && saved.contains("hidden_size = 16"),
+        "{saved}"
+    );
+
     // A given model whose config does not match the suite's is refused, naming the file.
     let mut json: serde_json::Value = read_json(&fx.path("model/config.json"));
     json["hidden_size"] = 32.into();

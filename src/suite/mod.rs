@@ -43,7 +43,9 @@ pub struct Suite {
     /// The dataset and its splits.
     #[serde(default)]
     pub task: TaskSpec,
-    /// The architecture shared by every strategy.
+    /// The architecture shared by every strategy. Optional with a
+    /// `[pretrained]` model: then its `config.json` (BERT), or its tensors
+    /// (MobileNetV2), describe it; when given, it must agree with the model.
     #[serde(default)]
     pub model: ModelSpec,
     /// How the backbone is pretrained on the source classes.
@@ -97,6 +99,18 @@ impl Suite {
             .and_then(|t| t.as_table())
             .is_some_and(|t| t.contains_key("target_classes"));
         suite.task.normalise(target_classes_given).map_err(fail)?;
+        if !raw.contains_key("model") {
+            if let Some(given) = &suite.pretrained {
+                // The given model's own description: its config.json as it is, or
+                // (MobileNetV2) its tensors. A suite saved beside results spells it out.
+                suite.model = given.recognise().map_err(|e| {
+                    fail(format!(
+                        "has no [model], so it is read from the [pretrained] model, which failed: {e}; add a [model] \
+                         section"
+                    ))
+                })?;
+            }
+        }
         suite.validate().map_err(|message| Error::Suite {
             origin: origin.to_string(),
             message,
