@@ -175,17 +175,12 @@ fn iteration<'a>(
     device: &Device,
 ) -> Result<Box<dyn FnMut() -> Result<()> + 'a>> {
     Ok(match workload {
-        Workload::BertStep => {
-            let (x, y) = inputs::token_batch(inputs::BERT_STEP_ROWS, device)?;
-            let mut opt = optimizer(m, cfg)?;
-            Box::new(move || {
-                let loss = batch_loss(m, &x, &y)?;
-                opt.backward_step(&loss)?;
-                Ok(())
-            })
-        }
-        Workload::MobilenetStep => {
-            let (x, y) = inputs::image_batch(inputs::EPOCH_BATCH, device)?;
+        Workload::BertStep | Workload::MobilenetStep => {
+            let (x, y) = if workload == Workload::BertStep {
+                inputs::token_batch(inputs::BERT_STEP_ROWS, device)?
+            } else {
+                inputs::image_batch(inputs::EPOCH_BATCH, device)?
+            };
             let mut opt = optimizer(m, cfg)?;
             Box::new(move || {
                 let loss = batch_loss(m, &x, &y)?;

@@ -262,6 +262,10 @@ mod tests {
             "{base}[task]\nkind = \"text\"\npath = \"t.csv\"\ntokenizer = \"tok.json\"\n\
              classes = [\"a\", \"b\", \"c\"]\n[pretrained]\ndir = \"m\"\nname = \"m\"\n"
         );
+        // Without [model] the given model's files describe it: absent, that is an error naming them.
+        let err = Suite::parse(&text, "f").unwrap_err().to_string();
+        assert!(err.contains("m/model.safetensors") && err.contains("add a [model]"), "{err}");
+        let text = format!("{text}[model]\narch = \"mlp\"\nhidden = 8\ndepth = 1\n");
         let s = Suite::parse(&text, "f").unwrap();
         assert_eq!(s.task.target_classes, vec![0, 1, 2]);
         // The saved suite (which then lists target_classes) parses back the same.
