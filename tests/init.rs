@@ -386,3 +386,70 @@ fn an_image_folder_with_a_pretrained_mobilenet_becomes_a_suite_that_runs() {
         "--source-classes",
     );
 }
+
+#[test]
+fn a_second_dataset_as_the_source_becomes_a_suite_that_runs() {
+    let fx = Fixture::new();
+    let rows = blobs(5, 60);
+    let pixel = |v: &f64| ((v + 1.0) * 30.0).clamp(0.0, 255.0) as u8;
+    // Classes 0-2 in one IDX pair (the source), 3 and 4 in another (the task).
+    for (name, classes) in [("src", 0..3), ("task", 3..5)] {
+        let kept: Vec<&(Vec<f64>, usize)> = rows.iter().filter(|(_, c)| classes.contains(c)).collect();
+        let pixels: Vec<u8> = kept.iter().flat_map(|(x, _)| x.iter().map(pixel)).collect();
+        let labels: Vec<u8> = kept.iter().map(|(_, c)| *c as u8).collect();
+        write_idx(
+            &fx.path(&format!("{name}-images-idx3-ubyte")),
+            &[kept.len() as u32, 2, 4],
+            &pixels,
+        );
+        write_idx(
+            &fx.path(&format!("{name}-labels-idx1-ubyte")),
+            &[kept.len() as u32],
+            &labels,
+        );
+    }
+    let out = fx.run(&[
+        "init",
+        "task-images-idx3-ubyte",
+        "--source",
+        "src-images-idx3-ubyte",
+        "--out",
+        "two.toml",
+    ]);
+    expect_code(&out, 0);
+    let text = std::fs::read_to_string(fx.path("two.toml")).unwrap();
+    for line in [
+        "source_path = \"src-images-idx3-ubyte\"",
+        "source_labels_path = \"src-labels-idx1-ubyte\"",
+        "source_classes = [0, 1, 2]",
+        "target_classes = [0, 1]",
+    ] {
+        assert!(text.contains(line), "missing {line} in:\n{text}");
+    }
+    runs_quick(&fx, "two.toml", 2);
+    let r = read_json(&fx.path("report/results.json"));
+    assert!(
+        r["pretrained"]["card"]["source_test_accuracy"].as_f64().unwrap() > 0.6,
+        "pretrained on the source file's three classes: {}",
+        r["pretrained"]["card"]
+    );
+
+    // A source of another shape is refused, naming it.
+    write_idx(&fx.path("wide-images-idx3-ubyte"), &[2, 3, 3], &[0; 18]);
+    write_idx(&fx.path("wide-labels-idx1-ubyte"), &[2], &[0, 1]);
+    let out = fx.run(&[
+        "init",
+        "task-images-idx3-ubyte",
+        "--source",
+        "wide-images-idx3-ubyte",
+        "--out",
+        "bad.toml",
+    ]);
+    expect_code(&out, 1);
+    assert!(
+        stderr(&out).contains("wide-images-idx3-ubyte") && stderr(&out).contains("same shape"),
+        "{}",
+        stderr(&out)
+    );
+    assert!(!fx.path("bad.toml").exists());
+}

@@ -8,16 +8,18 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 #[derive(Args, Debug)]
+#[command(group(clap::ArgGroup::new("origin").required(true).args(["source_classes", "source", "pretrained"])))]
 #[command(
     after_help = "It reads the data, counts the classes and the examples of each, holds out a tenth \
 of the smallest class for validation and a fifth for test, picks label budgets that fit what is left, \
-and sets an MLP backbone to pretrain on --source-classes (the rest are the task under study), or \
-reuses the --pretrained model (then every class is under study). Review the file (target_accuracy above all), then run it.\n\n\
+and sets an MLP backbone to pretrain on --source-classes (the rest are the task under study) or on \
+a second dataset (--source), or reuses the --pretrained model (then every class is under study). Review the file (target_accuracy above all), then run it.\n\n\
 Examples:\n  \
 reuse-bench init measurements.csv --label-column species --source-classes setosa,virginica\n  \
 reuse-bench init data/mnist/train-images-idx3-ubyte.gz --source-classes 0,1,2,3,4 --out mnist.toml\n  \
 reuse-bench init photos/ --source-classes cat,dog    (photos/cat/*.png, photos/dog/*.jpg, ...)\n  \
 reuse-bench init data/animal-mnist/train-images-idx3-ubyte --pretrained data/mobilenet_v2/mobilenet_v2-b0353104.pth\n  \
+reuse-bench init data/animal-mnist/train-images-idx3-ubyte --source data/fashion-mnist/train-images-idx3-ubyte.gz\n  \
 reuse-bench run --suite mnist.toml --quick"
 )]
 pub(super) struct InitArgs {
@@ -36,14 +38,13 @@ pub(super) struct InitArgs {
     label_column: String,
     /// The labels (as in the file) of the classes the backbone pretrains on, comma-separated;
     /// the other classes are the task under study.
-    #[arg(
-        long,
-        value_name = "LIST",
-        value_delimiter = ',',
-        required_unless_present = "pretrained",
-        conflicts_with = "pretrained"
-    )]
+    #[arg(long, value_name = "LIST", value_delimiter = ',')]
     source_classes: Vec<String>,
+    /// A second dataset to pretrain the backbone on instead (all its classes), in the same
+    /// format and shape as DATA (e.g. Fashion-MNIST as the source for MNIST); every class of
+    /// DATA is then under study.
+    #[arg(long, value_name = "DATA2")]
+    source: Option<PathBuf>,
     /// A pretrained model to reuse instead: a zoo checkpoint (torchvision's MobileNetV2 as a .pth,
     /// read as it is), a folder in Hugging Face layout, or hf:ORG/NAME[@REV] from the local hub
     /// cache. Every class of the data is then under study.
@@ -83,6 +84,7 @@ pub(super) fn init(args: InitArgs) -> Result<ExitCode> {
         test: args.test,
         test_labels: args.test_labels,
         pretrained: args.pretrained.as_deref().map(super::given_model).transpose()?,
+        source: args.source,
     };
     let found = request.inspect()?;
     let text = request.suite_toml(&found)?;

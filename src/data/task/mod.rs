@@ -72,6 +72,15 @@ pub struct TaskSpec {
     /// `table` only: the IDX labels file beside the IDX images file `path`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub labels_path: Option<PathBuf>,
+    /// `table` only: a second dataset to pretrain the backbone on (its
+    /// `source_classes`, numbered by that file's own sorted labels), with as
+    /// many values per example as `path`: another dataset as the source,
+    /// rather than some classes of the same one.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub source_path: Option<PathBuf>,
+    /// `table` only: the IDX labels file of `source_path`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub source_labels_path: Option<PathBuf>,
     /// `table` only: a held-out test set in the same format as `path` (a CSV,
     /// an IDX images file, or an image folder); the test split is then all of
     /// its rows of the target classes, and `target_test_per_class` must be 0.
@@ -124,6 +133,8 @@ impl Default for TaskSpec {
             mnist_dir: None,
             path: None,
             labels_path: None,
+            source_path: None,
+            source_labels_path: None,
             test_path: None,
             test_labels_path: None,
             image_size: None,
@@ -224,7 +235,7 @@ impl TaskSpec {
             TaskKind::Mnist1d => mnist1d::dataset(self),
             TaskKind::Digits => digits::source_dataset(self)?,
             TaskKind::Text => return Err(text::no_source(self)),
-            TaskKind::Table => table::load(self)?.data,
+            TaskKind::Table => table::source_dataset(self)?,
         };
         split_classes(
             &ds,
@@ -262,7 +273,7 @@ impl TaskSpec {
         match self.kind {
             TaskKind::Mnist1d | TaskKind::Text => Ok(()),
             TaskKind::Digits => digits::check_source(self),
-            TaskKind::Table => table::check_target(self),
+            TaskKind::Table => table::check_source(self),
         }
     }
 

@@ -7,8 +7,9 @@
 //! parsing it before it is written).
 
 mod render;
+mod sources;
 
-use super::{GivenModel, ModelSpec, Suite};
+use super::{GivenModel, Suite};
 use crate::data::task::table::{self, TableFormat};
 use crate::data::{TaskKind, TaskSpec};
 use crate::{Error, Result};
@@ -44,6 +45,9 @@ pub struct InitRequest {
     /// A pretrained model to reuse instead of pretraining on source classes
     /// (then every class is under study).
     pub pretrained: Option<GivenModel>,
+    /// A second dataset, in the same format and shape, to pretrain the
+    /// backbone on (all its classes; every class of `data` is then studied).
+    pub source: Option<PathBuf>,
 }
 
 /// What the data holds, as `init` found it.
@@ -166,30 +170,26 @@ impl InitRequest {
             Some(given) => Some(self.reusable(given, found)?),
             None => None,
         };
-        let class_of = |label: &String| found.class_names.iter().position(|n| n == label);
-        let mut source = Vec::new();
-        for label in &self.source_classes {
-            let c = class_of(label).ok_or_else(|| {
-                Error::setting(
-                    format!("--source-classes {label}"),
-                    format!(
-                        "no such label in {}; its labels are {}",
-                        self.data.display(),
-                        found.class_names.join(", ")
-                    ),
-                )
-            })?;
-            source.push(c as u32);
+        let mut source = self.source_class_numbers(found)?;
+        let source_found = match &self.source {
+            Some(path) => Some(self.inspect_source(path, found)?),
+            None => None,
+        };
+        if let Some((other, labels)) = &source_found {
+            source = (0..other.class_names.len() as u32).collect();
+            task.source_path = self.source.clone();
+            task.source_labels_path = labels.clone();
         }
         if source.is_empty() && model.is_none() {
             return Err(Error::setting(
                 "--source-classes",
-                "name the classes a backbone pretrains on, e.g. --source-classes 0,1,2,3,4, or give a pretrained model \
-                 with --pretrained (a second dataset as the source is not supported yet)",
+                "name the classes a backbone pretrains on, e.g. --source-classes 0,1,2,3,4, or a dataset with --source, \
+                 or give a pretrained model with --pretrained",
             ));
         }
+        let same_file = self.source.is_none();
         let target: Vec<u32> = (0..found.class_names.len() as u32)
-            .filter(|c| !source.contains(c))
+            .filter(|c| !(same_file && source.contains(c)))
             .collect();
         if target.len() < 2 {
             return Err(Error::setting(
@@ -220,10 +220,10 @@ impl InitRequest {
                 ),
             ));
         }
-        let (source_val, source_test) = if source.is_empty() {
-            (0, 0)
-        } else {
-            held_out(smallest(&source))
+        let (source_val, source_test) = match (&source_found, source.is_empty()) {
+            (_, true) => (0, 0),
+            (Some((other, _)), false) => held_out(other.counts.iter().copied().min().unwrap_or(0)),
+            (None, false) => held_out(smallest(&source)),
         };
         task.source_classes = source;
         task.target_classes = target;
@@ -235,46 +235,11 @@ impl InitRequest {
             // The test file is read now, so that a bad one stops init, not the sweep.
             task.target_task()?;
         }
-        let text = render(self, found, &task, &budgets, model.as_ref());
+        let source_names = source_found.as_ref().map(|(other, _)| other.class_names.as_slice());
+        let text = render(self, found, &task, &budgets, model.as_ref(), source_names);
         // The same checks as any suite file's, before anything is written.
         Suite::parse(&text, "the suite `reuse-bench init` wrote")?;
         Ok(text)
-    }
-}
-
-impl InitRequest {
-    /// The suite's `[model]` for a given pretrained model, checked against the data.
-    fn reusable(&self, given: &GivenModel, found: &Inspection) -> Result<ModelSpec> {
-        if !self.source_classes.is_empty() {
-            return Err(Error::setting(
-                "--source-classes",
-                "a given --pretrained model is the source: leave --source-classes out",
-            ));
-        }
-        let model = given.recognise()?;
-        match &model {
-            ModelSpec::MobileNetV2 { .. }
-                if crate::model::mobilenet::input::square_image(found.feature_len).is_none() =>
-            {
-                Err(Error::data(
-                    self.data.display(),
-                    format!(
-                        "has {} values per example, not a square image (grey or RGB) as MobileNetV2 needs; for an \
-                         image folder, set a square task.image_size",
-                        found.feature_len
-                    ),
-                ))
-            }
-            ModelSpec::Bert(_) => Err(Error::setting(
-                "--pretrained",
-                format!(
-                    "{} is a BERT model, which reads text: `init` writes suites for numeric and image data; for a text \
-                     CSV start from the built-in sentiment suite (`reuse-bench suites`)",
-                    given.name
-                ),
-            )),
-            _ => Ok(model),
-        }
     }
 }
 

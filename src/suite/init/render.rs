@@ -100,11 +100,18 @@ fn description(req: &InitRequest, found: &Inspection, task: &TaskSpec, model: Op
             given.name,
             m.describe()
         ),
-        _ => format!(
-            "{}: an MLP pretrained on classes {} vs trained from scratch on the others",
-            req.data.display(),
-            named(found, &task.source_classes)
-        ),
+        _ => match &task.source_path {
+            Some(source) => format!(
+                "{}: an MLP pretrained on {} vs trained from scratch",
+                req.data.display(),
+                source.display()
+            ),
+            None => format!(
+                "{}: an MLP pretrained on classes {} vs trained from scratch on the others",
+                req.data.display(),
+                named(found, &task.source_classes)
+            ),
+        },
     }
 }
 
@@ -224,6 +231,27 @@ fn given_model_section(req: &InitRequest, model: &ModelSpec) -> String {
     lines.join("\n") + "\n"
 }
 
+/// Names the source file in `[task]` (after `source_classes`), with its
+/// classes by label.
+fn with_source_file(text: &str, task: &TaskSpec, path: &std::path::Path, names: &[String]) -> String {
+    let labelled: Vec<String> = names.iter().enumerate().map(|(i, n)| format!("{i} = {n}")).collect();
+    let mut lines = vec![
+        format!(
+            "# The backbone pretrains on every class of a second dataset, numbered by its sorted labels: {}.",
+            labelled.join(", ")
+        ),
+        format!("source_path = {}", quoted(&path.display().to_string())),
+    ];
+    if let Some(labels) = &task.source_labels_path {
+        lines.push(format!(
+            "source_labels_path = {}",
+            quoted(&labels.display().to_string())
+        ));
+    }
+    let at = format!("source_classes = {:?}", task.source_classes);
+    text.replacen(&at, &format!("{}\n{at}", lines.join("\n")), 1)
+}
+
 /// The whole suite; `model` is a given pretrained model's architecture.
 pub(super) fn render(
     req: &InitRequest,
@@ -231,8 +259,12 @@ pub(super) fn render(
     task: &TaskSpec,
     budgets: &[usize],
     model: Option<&ModelSpec>,
+    source_names: Option<&[String]>,
 ) -> String {
     let mut t = task_section(req, found, task, model);
+    if let (Some(names), Some(path)) = (source_names, &task.source_path) {
+        t = with_source_file(&t, task, path, names);
+    }
     t.push_str(&match model {
         Some(m) => given_model_section(req, m),
         None => MODEL_AND_TRAINING.to_string(),

@@ -10,8 +10,10 @@
 //! CSV features are standardised per column over the whole file (no labels
 //! used); IDX and image pixels are scaled to [0, 1] and flattened.
 
+mod source_file;
 mod test_file;
 
+pub(super) use source_file::{check_source, source_dataset};
 pub(super) use test_file::target_with_test_file;
 
 use super::TaskSpec;
@@ -67,12 +69,15 @@ pub(super) fn describe(spec: &TaskSpec) -> String {
             .collect::<Vec<_>>()
             .join(", ")
     };
+    let source = match &spec.source_path {
+        Some(path) => format!("classes {:?} of {}", spec.source_classes, path.display()),
+        None => named(&spec.source_classes),
+    };
     format!(
-        "{} ({}; target classes {}; source classes {})",
+        "{} ({}; target classes {}; source classes {source})",
         spec.path.as_deref().unwrap_or(Path::new("?")).display(),
         TableFormat::of(spec).name(),
         named(&spec.target_classes),
-        named(&spec.source_classes)
     )
 }
 
@@ -90,12 +95,7 @@ pub(super) fn validate(spec: &TaskSpec) -> std::result::Result<(), String> {
     }
     if !spec.classes.is_empty() {
         let k = spec.classes.len() as u32;
-        if let Some(c) = spec
-            .source_classes
-            .iter()
-            .chain(&spec.target_classes)
-            .find(|&&c| c >= k)
-        {
+        if let Some(c) = own_classes(spec).find(|&&c| c >= k) {
             return Err(format!(
                 "class {c} is not among the {k} labels of task.classes ({})",
                 spec.classes.join(", ")
@@ -111,13 +111,30 @@ pub(super) fn validate(spec: &TaskSpec) -> std::result::Result<(), String> {
     if spec.test_labels_path.is_some() != (spec.test_path.is_some() && spec.labels_path.is_some()) {
         return Err("an IDX task's test set names both task.test_path and task.test_labels_path".into());
     }
-    if let Some(both) = spec.source_classes.iter().find(|c| spec.target_classes.contains(c)) {
+    source_file::validate(spec)?;
+    let same_file = spec.source_path.is_none();
+    if let Some(both) = spec
+        .source_classes
+        .iter()
+        .find(|c| same_file && spec.target_classes.contains(c))
+    {
         return Err(format!(
             "class {both} is in both task.source_classes and task.target_classes: pretraining on the classes \
              under study would leak them; keep it in one"
         ));
     }
     Ok(())
+}
+
+/// The classes the suite numbers by this file's labels: the target classes,
+/// and the source classes unless they come from `source_path`.
+fn own_classes(spec: &TaskSpec) -> impl Iterator<Item = &u32> {
+    let source: &[u32] = if spec.source_path.is_none() {
+        &spec.source_classes
+    } else {
+        &[]
+    };
+    source.iter().chain(&spec.target_classes)
 }
 
 /// The file's examples with their labels as class numbers, and the labels' names.
@@ -209,12 +226,7 @@ fn check_classes(spec: &TaskSpec, path: &Path, loaded: &mut Labelled<Dataset>) -
         ));
     }
     let k = loaded.class_names.len() as u32;
-    if let Some(&c) = spec
-        .source_classes
-        .iter()
-        .chain(&spec.target_classes)
-        .find(|&&c| c >= k)
-    {
+    if let Some(&c) = own_classes(spec).find(|&&c| c >= k) {
         return Err(Error::data(
             path.display(),
             format!(
