@@ -333,3 +333,74 @@ fn text_data_and_model_errors_stop_the_sweep_before_it_starts() {
     std::fs::write(fx.path("model/config.json"), config.to_string()).unwrap();
     refused("shape", &["intermediate.dense.bias", "shape [32]", "needs [48]"]);
 }
+
+/// `init --format text --pretrained DIR` writes a suite without `[model]`
+/// (the model's config.json describes it) that `run --quick` completes.
+#[test]
+fn init_writes_a_text_suite_for_a_given_model() {
+    let fx = Fixture::new();
+    write_csv(&fx.path("all.csv"));
+    write_model(&fx.path("model"));
+    write_tokenizer(&fx.path("model/tokenizer.json"));
+    let init = |data: &str, out: &str| {
+        fx.run(&[
+            "init",
+            data,
+            "--format",
+            "text",
+            "--label-column",
+            "category",
+            "--pretrained",
+            "model",
+            "--out",
+            out,
+        ])
+    };
+    // The single `plot` row is a class too small to sweep: named, nothing written.
+    let small = init("all.csv", "bad.toml");
+    expect_code(&small, 1);
+    assert!(stderr(&small).contains("'plot', has 1 texts"), "{}", stderr(&small));
+    assert!(!fx.path("bad.toml").exists());
+
+    let csv = std::fs::read_to_string(fx.path("all.csv")).unwrap();
+    let kept: Vec<&str> = csv.lines().filter(|l| !l.starts_with("plot,")).collect();
+    std::fs::write(fx.path("reviews.csv"), kept.join("\n") + "\n").unwrap();
+    let out = init("reviews.csv", "reviews.toml");
+    expect_code(&out, 0);
+    let text = std::fs::read_to_string(fx.path("reviews.toml")).unwrap();
+    for line in [
+        "kind = \"text\"",
+        "classes = [\"fresh\", \"rotten\"]",
+        "[pretrained]",
+        "arch = \"bag\"",
+    ] {
+        assert!(text.contains(line), "missing {line} in:\n{text}");
+    }
+    assert!(
+        !text.lines().any(|l| l.trim() == "[model]"),
+        "the model comes from config.json:\n{text}"
+    );
+    let run = fx.run(&["run", "--suite", "reviews.toml", "--quick", "--out", "r"]);
+    expect_code(&run, 0);
+    let r = read_json(&fx.path("r/results.json"));
+    let runs = r["runs"].as_array().unwrap();
+    assert_eq!(runs.len(), 16, "4 strategies x 2 budgets x 2 seeds");
+    let best = runs
+        .iter()
+        .filter_map(|run| run["metrics"]["test_accuracy"].as_f64())
+        .fold(0.0, f64::max);
+    assert!(best > 0.8, "the sentiment word decides the label: best {best}");
+    // Without a model, a text suite cannot be written.
+    let none = fx.run(&[
+        "init",
+        "reviews.csv",
+        "--format",
+        "text",
+        "--source-classes",
+        "fresh",
+        "--out",
+        "x.toml",
+    ]);
+    expect_code(&none, 1);
+    assert!(stderr(&none).contains("--pretrained"), "{}", stderr(&none));
+}

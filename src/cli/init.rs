@@ -36,6 +36,9 @@ pub(super) struct InitArgs {
     /// CSV: the column holding the label.
     #[arg(long, value_name = "NAME", default_value = "label")]
     label_column: String,
+    /// Text CSV (--format text): the column holding the text.
+    #[arg(long, value_name = "NAME", default_value = "text")]
+    text_column: String,
     /// The labels (as in the file) of the classes the backbone pretrains on, comma-separated;
     /// the other classes are the task under study.
     #[arg(long, value_name = "LIST", value_delimiter = ',')]
@@ -64,30 +67,48 @@ pub(super) struct InitArgs {
 /// Data formats `init` reads.
 #[derive(clap::ValueEnum, Debug, Clone, Copy)]
 pub(super) enum InitFormat {
+    /// Numeric features and a label column.
     Csv,
+    /// An IDX images file and its labels file.
     Idx,
+    /// A folder of class sub-folders of PNG or JPEG files.
     Images,
+    /// Texts and labels in a CSV, for a given BERT-family model (--pretrained).
+    Text,
 }
 
 /// `init DATA`: inspect the data and write a suite for it.
 pub(super) fn init(args: InitArgs) -> Result<ExitCode> {
     let request = InitRequest {
         data: args.data.clone(),
-        format: args.format.map(|f| match f {
-            InitFormat::Csv => TableFormat::Csv,
-            InitFormat::Idx => TableFormat::Idx,
-            InitFormat::Images => TableFormat::Images,
+        format: args.format.and_then(|f| match f {
+            InitFormat::Csv => Some(TableFormat::Csv),
+            InitFormat::Idx => Some(TableFormat::Idx),
+            InitFormat::Images => Some(TableFormat::Images),
+            InitFormat::Text => None,
         }),
         labels: args.labels,
         label_column: Some(args.label_column),
+        text_column: Some(args.text_column),
         source_classes: args.source_classes,
         test: args.test,
         test_labels: args.test_labels,
         pretrained: args.pretrained.as_deref().map(super::given_model).transpose()?,
         source: args.source,
     };
-    let found = request.inspect()?;
-    let text = request.suite_toml(&found)?;
+    let (text, summary) = if matches!(args.format, Some(InitFormat::Text)) {
+        let found = request.inspect_text()?;
+        let summary = describe(&found.class_names, &found.counts, "texts");
+        (request.text_suite_toml(&found)?, summary)
+    } else {
+        let found = request.inspect()?;
+        let summary = describe(
+            &found.class_names,
+            &found.counts,
+            &format!("{} values per example", found.feature_len),
+        );
+        (request.suite_toml(&found)?, summary)
+    };
     let out = args.out.unwrap_or_else(|| {
         let stem = args
             .data
@@ -102,19 +123,7 @@ pub(super) fn init(args: InitArgs) -> Result<ExitCode> {
         );
     }
     reuse_bench::fsio::write_atomic(&out, text.as_bytes())?;
-    let classes: Vec<String> = found
-        .class_names
-        .iter()
-        .zip(&found.counts)
-        .map(|(n, c)| format!("{n} ({c})"))
-        .collect();
-    eprintln!(
-        "{}: {} classes, {} values per example: {}",
-        args.data.display(),
-        found.class_names.len(),
-        found.feature_len,
-        classes.join(", ")
-    );
+    eprintln!("{}: {summary}", args.data.display());
     eprintln!(
         "wrote {}; review target_accuracy, then: reuse-bench run --suite {} --quick",
         out.display(),
@@ -122,4 +131,10 @@ pub(super) fn init(args: InitArgs) -> Result<ExitCode> {
     );
     println!("{}", out.display());
     Ok(ExitCode::SUCCESS)
+}
+
+/// `3 classes, <what>: a (10), b (12), c (9)`.
+fn describe(names: &[String], counts: &[usize], what: &str) -> String {
+    let classes: Vec<String> = names.iter().zip(counts).map(|(n, c)| format!("{n} ({c})")).collect();
+    format!("{} classes, {what}: {}", names.len(), classes.join(", "))
 }

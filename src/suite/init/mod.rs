@@ -2,12 +2,17 @@
 //! data, written from what the data holds. It reads the file, counts the
 //! classes and the examples of each, sizes validation and test from the
 //! smallest class, picks label budgets that fit the pool that leaves, and
-//! sets the backbone to pretrain on the classes the user names as the source.
+//! sets where the backbone comes from: classes of the data the user names as
+//! the source, a second dataset, or a given pretrained model ([`sources`]);
+//! a text CSV gets a text suite for a given BERT-family model ([`text`]).
 //! The result is a suite `run --suite FILE` accepts as it is (checked by
 //! parsing it before it is written).
 
 mod render;
 mod sources;
+mod text;
+
+pub use text::TextInspection;
 
 use super::{GivenModel, Suite};
 use crate::data::task::table::{self, TableFormat};
@@ -33,6 +38,8 @@ pub struct InitRequest {
     pub labels: Option<PathBuf>,
     /// For CSV: the label column (default `label`).
     pub label_column: Option<String>,
+    /// For a text CSV: the column holding the text (default `text`).
+    pub text_column: Option<String>,
     /// Labels (as in the file) of the classes the backbone pretrains on; the
     /// others are the task under study.
     pub source_classes: Vec<String>,

@@ -76,7 +76,7 @@ fn named(found: &Inspection, classes: &[u32]) -> String {
 }
 
 /// The suite's name: the data file's name up to its first dot, in safe characters.
-fn suite_name(req: &InitRequest) -> String {
+pub(super) fn suite_name(req: &InitRequest) -> String {
     let stem = req
         .data
         .file_name()
