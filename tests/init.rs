@@ -62,17 +62,35 @@ fn write_png(path: &Path, size: u32, c: u32, seed: u32) {
 
 /// Runs the suite `init` wrote, quickly, and checks its results are real.
 fn runs_quick(fx: &Fixture, suite: &str, classes_studied: usize) {
+    runs_quick_with(fx, suite, classes_studied, 3);
+}
+
+/// [`runs_quick`] for a suite of `strategies` strategies.
+fn runs_quick_with(fx: &Fixture, suite: &str, classes_studied: usize, strategies: usize) {
     let out = fx.run(&["run", "--suite", suite, "--quick", "--out", "report"]);
     expect_code(&out, 0);
     let r = read_json(&fx.path("report/results.json"));
     let runs = r["runs"].as_array().unwrap();
-    assert_eq!(runs.len(), 12, "3 strategies x 2 budgets x 2 seeds");
+    assert_eq!(runs.len(), strategies * 2 * 2, "strategies x 2 budgets x 2 seeds");
+    assert!(runs.iter().all(|run| run["status"] == "completed"), "{runs:?}");
     let chance = 1.0 / classes_studied as f64;
     let best = runs
         .iter()
         .filter_map(|run| run["metrics"]["test_accuracy"].as_f64())
         .fold(0.0, f64::max);
     assert!(best > chance + 0.2, "best accuracy {best} is near chance {chance}");
+}
+
+/// `init ARGS --out OUT` succeeds and writes a suite holding each of `lines`.
+fn init_writes(fx: &Fixture, args: &[&str], out: &str, lines: &[&str]) {
+    let mut all = vec!["init"];
+    all.extend_from_slice(args);
+    all.extend(["--out", out]);
+    expect_code(&fx.run(&all), 0);
+    let text = std::fs::read_to_string(fx.path(out)).unwrap();
+    for line in lines {
+        assert!(text.contains(line), "missing {line} in:\n{text}");
+    }
 }
 
 #[test]
@@ -304,36 +322,19 @@ fn an_image_folder_with_a_pretrained_mobilenet_becomes_a_suite_that_runs() {
         }
     }
     mobilenet_weights(&fx.path("zoo/mnv2.safetensors"));
-    let out = fx.run(&[
-        "init",
-        "shapes",
-        "--pretrained",
-        "zoo/mnv2.safetensors",
-        "--out",
+    init_writes(
+        &fx,
+        &["shapes", "--pretrained", "zoo/mnv2.safetensors"],
         "shapes.toml",
-    ]);
-    expect_code(&out, 0);
-    let text = std::fs::read_to_string(fx.path("shapes.toml")).unwrap();
-    for line in [
-        "arch = \"mobilenetv2\"",
-        "arch = \"cnn2d\"",
-        "file = \"mnv2.safetensors\"",
-        "source_classes = []",
-        "target_classes = [0, 1, 2]",
-    ] {
-        assert!(text.contains(line), "missing {line} in:\n{text}");
-    }
-    let out = fx.run(&["run", "--suite", "shapes.toml", "--quick", "--out", "report"]);
-    expect_code(&out, 0);
-    let r = read_json(&fx.path("report/results.json"));
-    let runs = r["runs"].as_array().unwrap();
-    assert_eq!(runs.len(), 16, "4 strategies x 2 budgets x 2 seeds");
-    assert!(runs.iter().all(|run| run["status"] == "completed"), "{runs:?}");
-    let best = runs
-        .iter()
-        .filter_map(|run| run["metrics"]["test_accuracy"].as_f64())
-        .fold(0.0, f64::max);
-    assert!(best > 1.0 / 3.0 + 0.2, "best accuracy {best} is near chance");
+        &[
+            "arch = \"mobilenetv2\"",
+            "arch = \"cnn2d\"",
+            "file = \"mnv2.safetensors\"",
+            "source_classes = []",
+            "target_classes = [0, 1, 2]",
+        ],
+    );
+    runs_quick_with(&fx, "shapes.toml", 3, 4);
 
     // A checkpoint of another architecture, data that is no square image, and
     // both sources at once are refused, naming the fix.
@@ -408,24 +409,17 @@ fn a_second_dataset_as_the_source_becomes_a_suite_that_runs() {
             &labels,
         );
     }
-    let out = fx.run(&[
-        "init",
-        "task-images-idx3-ubyte",
-        "--source",
-        "src-images-idx3-ubyte",
-        "--out",
+    init_writes(
+        &fx,
+        &["task-images-idx3-ubyte", "--source", "src-images-idx3-ubyte"],
         "two.toml",
-    ]);
-    expect_code(&out, 0);
-    let text = std::fs::read_to_string(fx.path("two.toml")).unwrap();
-    for line in [
-        "source_path = \"src-images-idx3-ubyte\"",
-        "source_labels_path = \"src-labels-idx1-ubyte\"",
-        "source_classes = [0, 1, 2]",
-        "target_classes = [0, 1]",
-    ] {
-        assert!(text.contains(line), "missing {line} in:\n{text}");
-    }
+        &[
+            "source_path = \"src-images-idx3-ubyte\"",
+            "source_labels_path = \"src-labels-idx1-ubyte\"",
+            "source_classes = [0, 1, 2]",
+            "target_classes = [0, 1]",
+        ],
+    );
     runs_quick(&fx, "two.toml", 2);
     let r = read_json(&fx.path("report/results.json"));
     assert!(

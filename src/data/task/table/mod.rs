@@ -239,14 +239,19 @@ fn check_classes(spec: &TaskSpec, path: &Path, loaded: &mut Labelled<Dataset>) -
     Ok(())
 }
 
-/// The files exist.
+/// The target's files exist.
 pub(super) fn check_target(spec: &TaskSpec) -> Result<()> {
-    for (key, path) in [
+    files_exist(&[
         ("task.path", &spec.path),
         ("task.labels_path", &spec.labels_path),
         ("task.test_path", &spec.test_path),
         ("task.test_labels_path", &spec.test_labels_path),
-    ] {
+    ])
+}
+
+/// Each named file that is set exists; the error names the key.
+fn files_exist(files: &[(&str, &Option<std::path::PathBuf>)]) -> Result<()> {
+    for (key, path) in files {
         if let Some(p) = path {
             if !p.exists() {
                 return Err(Error::setting(format!("{key} = {}", p.display()), "no such file"));

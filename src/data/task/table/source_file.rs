@@ -3,7 +3,7 @@
 //! own sorted labels, and must read examples of the target's length. CSV
 //! features are standardised per file, each over its own rows.
 
-use super::{check_target, load};
+use super::{check_target, files_exist, load};
 use crate::data::{Dataset, TaskSpec};
 use crate::{Error, Result};
 
@@ -80,17 +80,10 @@ pub(crate) fn source_dataset(spec: &TaskSpec) -> Result<Dataset> {
 /// The source's files exist (the task's own, when it has no source file).
 pub(crate) fn check_source(spec: &TaskSpec) -> Result<()> {
     check_target(spec)?;
-    for (key, path) in [
+    files_exist(&[
         ("task.source_path", &spec.source_path),
         ("task.source_labels_path", &spec.source_labels_path),
-    ] {
-        if let Some(p) = path {
-            if !p.exists() {
-                return Err(Error::setting(format!("{key} = {}", p.display()), "no such file"));
-            }
-        }
-    }
-    Ok(())
+    ])
 }
 
 #[cfg(test)]
