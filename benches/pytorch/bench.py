@@ -1,6 +1,6 @@
 """bench.py — the PyTorch (CPU) side of reuse-bench's speed comparison.
 
-Runs one of the four workloads that `reuse-bench bench` runs (src/speed/), with the same shapes,
+Runs one of the five workloads that `reuse-bench bench` runs (src/speed/), with the same shapes,
 inputs and optimiser settings, and prints one JSON line in the same form:
 
   {"impl": "pytorch", "version": ..., "workload": ..., "threads": ..., "samples_per_iter": ...,
@@ -17,6 +17,9 @@ Workloads:
   cnn-epoch     validation accuracy (500), one epoch over 1,250 examples in shuffled batches of
                 32 with AdamW(lr 1e-3, wd 1e-2), validation again: MNIST-1D-shaped CNN
   mlp-epoch     the same with Linear(40,256)-ReLU-Linear(256,256)-ReLU-Linear(256,5)
+  mobilenet-step  one training step of torchvision's MobileNetV2 (10 classes, its own init, train
+                mode) on 32 grey 28x28 images resized to 64x64 (bilinear), replicated to RGB and
+                normalised for ImageNet, AdamW(lr 1e-3, wd 1e-2); needs torchvision (setup.sh)
 
 The model and optimiser are built once; K untimed warm-up iterations, then N timed ones.
 
@@ -41,7 +44,7 @@ import numpy as np  # noqa: E402
 import torch  # noqa: E402
 from torch import nn  # noqa: E402
 
-WORKLOADS = ("bert-step", "bert-forward", "cnn-epoch", "mlp-epoch")
+WORKLOADS = ("bert-step", "bert-forward", "cnn-epoch", "mlp-epoch", "mobilenet-step")
 TOKENS = 48
 BERT_STEP_ROWS = 16
 BERT_FORWARD_ROWS = 32
@@ -50,6 +53,9 @@ CLASSES = 5
 EPOCH_TRAIN = 1250
 EPOCH_VAL = 500
 EPOCH_BATCH = 32
+IMAGE_SIDE = 28
+IMAGE_SIZE = 64
+IMAGE_CLASSES = 10
 
 
 def log(verbose, msg):
@@ -82,6 +88,15 @@ def epoch_data():
         return x, y
 
     return part(EPOCH_TRAIN), part(EPOCH_VAL)
+
+
+def image_batch(rows):
+    """Pixel (i, j) of image r is 0.5 + 0.5 sin(0.37 i + 0.23 j + r); labels r mod 10."""
+    i = torch.arange(IMAGE_SIDE, dtype=torch.float32).view(1, IMAGE_SIDE, 1)
+    j = torch.arange(IMAGE_SIDE, dtype=torch.float32).view(1, 1, IMAGE_SIDE)
+    r = torch.arange(rows, dtype=torch.float32).view(rows, 1, 1)
+    x = 0.5 + 0.5 * torch.sin(0.37 * i + 0.23 * j + r)
+    return x.view(rows, 1, IMAGE_SIDE, IMAGE_SIDE), torch.arange(rows, dtype=torch.long) % IMAGE_CLASSES
 
 
 # ---------------------------------------------------------------- models
@@ -179,6 +194,28 @@ def make_iteration(workload, model_dir, verbose):
                 model(ids)
 
         return BERT_FORWARD_ROWS, forward
+
+    if workload == "mobilenet-step":
+        import torch.nn.functional as F
+        import torchvision
+
+        model = torchvision.models.mobilenet_v2(num_classes=IMAGE_CLASSES)
+        model.train()
+        x, labels = image_batch(EPOCH_BATCH)
+        mean = torch.tensor([0.485, 0.456, 0.406]).view(1, 3, 1, 1)
+        std = torch.tensor([0.229, 0.224, 0.225]).view(1, 3, 1, 1)
+        opt = torch.optim.AdamW(model.parameters(), lr=1e-3, weight_decay=1e-2)
+
+        def image_step():
+            # The input path is part of the step, as it is in reuse-bench's network.
+            resized = F.interpolate(x, size=(IMAGE_SIZE, IMAGE_SIZE), mode="bilinear", align_corners=False)
+            loss = loss_fn(model((resized.expand(-1, 3, -1, -1) - mean) / std), labels)
+            loss.backward()
+            opt.step()
+            opt.zero_grad(set_to_none=True)
+            log(verbose, f"loss {loss.item():.6f}")
+
+        return EPOCH_BATCH, image_step
 
     model = Cnn() if workload == "cnn-epoch" else mlp()
     (train_x, train_y), (val_x, val_y) = epoch_data()

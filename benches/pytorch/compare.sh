@@ -5,7 +5,8 @@
 # Usage: benches/pytorch/compare.sh [--reuse-bench PATH] [ROUNDS] [WORKLOADS...]
 #   ROUNDS     rounds per workload (default 3); each round runs both sides once, each in its own
 #              process (so peak RSS is per workload), the side that goes first alternating
-#   WORKLOADS  any of bert-step bert-forward cnn-epoch mlp-epoch (default all four)
+#   WORKLOADS  any of bert-step bert-forward cnn-epoch mlp-epoch mobilenet-step (default the first four;
+#              mobilenet-step needs torchvision in the venv: setup.sh installs it)
 # Env:
 #   REUSE_BENCH=PATH   the reuse-bench binary (default target/release/reuse-bench; build it with
 #                      cargo build --release); --reuse-bench PATH does the same
@@ -47,8 +48,8 @@ needs_model=0
 for w in "${workloads[@]}"; do
   case "$w" in
     bert-step|bert-forward) needs_model=1 ;;
-    cnn-epoch|mlp-epoch) ;;
-    *) die "unknown workload '$w' (bert-step, bert-forward, cnn-epoch, mlp-epoch)" ;;
+    cnn-epoch|mlp-epoch|mobilenet-step) ;;
+    *) die "unknown workload '$w' (bert-step, bert-forward, cnn-epoch, mlp-epoch, mobilenet-step)" ;;
   esac
 done
 
@@ -90,7 +91,7 @@ print("  %-12s %12.1f samples/s  peak RSS %5.0f MiB" % (r["impl"], r["samples_pe
 
 for w in "${workloads[@]}"; do
   case "$w" in
-    bert-*) t="${THREADS:-2}"; n="${ITERS:-10}"; k="${WARMUP:-3}" ;;
+    bert-*|mobilenet-step) t="${THREADS:-2}"; n="${ITERS:-10}"; k="${WARMUP:-3}" ;;
     *) t="${THREADS:-1}"; n="${ITERS:-10}"; k="${WARMUP:-2}" ;;
   esac
   for ((r = 1; r <= rounds; r++)); do

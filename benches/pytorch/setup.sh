@@ -25,6 +25,7 @@ TORCH_VERSION="${TORCH_VERSION:-2.15.0}"
 TRANSFORMERS_VERSION="${TRANSFORMERS_VERSION:-5.24.0}"
 SAFETENSORS_VERSION="${SAFETENSORS_VERSION:-0.8.0}"
 NUMPY_VERSION="${NUMPY_VERSION:-2.4.6}"
+TORCHVISION_VERSION="${TORCHVISION_VERSION:-0.29.2}"
 CPU_INDEX="https://download.pytorch.org/whl/cpu"
 
 py="$venv/bin/python"
@@ -35,7 +36,7 @@ pip() { "$py" -m pip --disable-pip-version-check "$@"; }
 check() {
   "$py" - "$TORCH_VERSION" <<'EOF'
 import sys
-import numpy, safetensors, transformers, torch
+import numpy, safetensors, transformers, torch, torchvision
 want = sys.argv[1]
 have = torch.__version__.split("+")[0]
 if have != want:
@@ -89,6 +90,10 @@ fi
 
 pip install --quiet "transformers==$TRANSFORMERS_VERSION" "safetensors==$SAFETENSORS_VERSION" \
   "numpy==$NUMPY_VERSION"
+# torchvision (MobileNetV2 for the mobilenet-step workload, and tests/data/mobilenet_v2_reference.py):
+# --no-deps, so that it never replaces the torch installed above; pillow is its one other need.
+pip install --quiet --no-deps "torchvision==$TORCHVISION_VERSION"
+pip install --quiet pillow
 
 check
 echo "setup.sh: venv ready at $venv ($(du -sh "$venv" | cut -f1))"
