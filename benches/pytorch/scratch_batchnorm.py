@@ -4,8 +4,8 @@ Trains torchvision's MobileNetV2 (its own initialisation, PyTorch's BatchNorm, m
 scratch on Animal-MNIST as the vision suite does (5 or 50 images per class, 64x64, grey to RGB,
 ImageNet normalisation, AdamW lr 1e-3 wd 0.01, batches of 32, the suite's steps), and prints the
 validation accuracy (20 images per class) in eval mode (running statistics) and with batch
-statistics. Measured: eval mode stays at 10% (chance) through 64 steps, while batch statistics
-give 20-50%: the running statistics lag the fast-changing weights.
+statistics. Measured: eval mode stays at 10-11% (chance) through 64 steps, while batch statistics
+give 18-50%: the running statistics lag the fast-changing weights.
 
 Usage: benches/pytorch/.venv/bin/python benches/pytorch/scratch_batchnorm.py [data/animal-mnist]
 """
