@@ -32,11 +32,18 @@ pub struct BatchNormPass {
     pub relu6: bool,
 }
 
-/// Mean and biased variance of each channel of the contiguous `x` `[N, C, H, W]`.
+/// Mean and biased variance of each channel of `x` `[N, C, H, W]` (a CPU
+/// tensor), read in place: copying the activation out first cost a buffer
+/// the size of each layer's output.
 pub fn channel_moments(x: &Tensor) -> candle_core::Result<(Vec<f32>, Vec<f32>)> {
+    let x = x.contiguous()?;
     let (n, c, h, w) = x.dims4()?;
     let plane = h * w;
-    let v = x.flatten_all()?.to_vec1::<f32>()?;
+    let (storage, layout) = x.storage_and_layout();
+    let candle_core::Storage::Cpu(cpu) = &*storage else {
+        bail!("batch-norm: channel statistics are computed on the CPU")
+    };
+    let v = values(cpu, layout, "batch-norm")?;
     let count = (n * plane) as f64;
     Ok((0..c)
         .into_par_iter()
