@@ -77,12 +77,15 @@ impl GivenModel {
     /// from the tensors they hold: torchvision's MobileNetV2 (its last 1x1
     /// convolution, `features.18.0.weight` `[1280, 320, 1, 1]`), or a BERT
     /// described by the folder's `config.json`. `init` writes the suite's
-    /// `[model]` from this.
+    /// `[model]` from this. A Hugging Face folder (no `file`) is read by its
+    /// `config.json` alone; a named weights file by its tensors first, so a
+    /// stray `config.json` beside a zoo checkpoint does not decide.
     pub fn recognise(&self) -> Result<ModelSpec> {
         let weights = self.weights();
         let config = self.dir.join(super::weights::CONFIG_FILE);
-        if config.is_file() {
-            return Ok(ModelSpec::Bert(BertConfig::load(&config)?));
+        let bert = || -> Result<ModelSpec> { Ok(ModelSpec::Bert(BertConfig::load(&config)?)) };
+        if self.file.is_none() && config.is_file() {
+            return bert();
         }
         let tensors = super::weights::read_weights(&weights, &candle_core::Device::Cpu)?;
         let last = ["features.18.0.weight", "backbone.features.18.0.weight"]
@@ -92,6 +95,7 @@ impl GivenModel {
             Some(t) if t.dims() == [super::mobilenet::FEATURES, 320, 1, 1] => Ok(ModelSpec::MobileNetV2 {
                 image_size: MOBILENET_IMAGE_SIZE,
             }),
+            _ if config.is_file() => bert(),
             _ => Err(Error::Checkpoint {
                 path: weights,
                 message: "is no architecture reuse-bench builds: it knows torchvision's MobileNetV2 (tensors named \
