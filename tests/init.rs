@@ -81,6 +81,23 @@ fn runs_quick_with(fx: &Fixture, suite: &str, classes_studied: usize, strategies
     assert!(best > chance + 0.2, "best accuracy {best} is near chance {chance}");
 }
 
+/// `init ARGS --out refused.toml` exits `code`, says each of `says` and writes nothing.
+fn init_refuses(fx: &Fixture, args: &[&str], code: i32, says: &[&str]) {
+    let mut all = vec!["init"];
+    all.extend_from_slice(args);
+    all.extend(["--out", "refused.toml"]);
+    let out = fx.run(&all);
+    expect_code(&out, code);
+    for said in says {
+        assert!(
+            stderr(&out).contains(said),
+            "{args:?}: expected '{said}' in: {}",
+            stderr(&out)
+        );
+    }
+    assert!(!fx.path("refused.toml").exists());
+}
+
 /// `init ARGS --out OUT` succeeds and writes a suite holding each of `lines`.
 fn init_writes(fx: &Fixture, args: &[&str], out: &str, lines: &[&str]) {
     let mut all = vec!["init"];
@@ -162,25 +179,20 @@ fn a_held_out_test_file_is_the_test_set() {
 
     // A test file with a label the data lacks stops init, naming it.
     std::fs::write(fx.path("odd.csv"), "a,b,c,d,e,f,g,h,kind\n1,2,3,4,5,6,7,8,k9\n").unwrap();
-    let out = fx.run(&[
-        "init",
-        "train.csv",
-        "--label-column",
-        "kind",
-        "--source-classes",
-        "k0,k1",
-        "--test",
-        "odd.csv",
-        "--out",
-        "t.toml",
-    ]);
-    expect_code(&out, 1);
-    assert!(
-        stderr(&out).contains("odd.csv") && stderr(&out).contains("'k9'"),
-        "{}",
-        stderr(&out)
+    init_refuses(
+        &fx,
+        &[
+            "train.csv",
+            "--label-column",
+            "kind",
+            "--source-classes",
+            "k0,k1",
+            "--test",
+            "odd.csv",
+        ],
+        1,
+        &["odd.csv", "'k9'"],
     );
-    assert!(!fx.path("t.toml").exists());
 }
 
 #[test]
@@ -235,16 +247,7 @@ fn an_image_folder_becomes_a_suite_that_runs() {
 #[test]
 fn bad_image_folders_are_named_and_write_nothing() {
     let fx = Fixture::new();
-    let refused = |folder: &str, says: &str| {
-        let out = fx.run(&["init", folder, "--source-classes", "a", "--out", "out.toml"]);
-        expect_code(&out, 1);
-        assert!(
-            stderr(&out).contains(says),
-            "{folder}: expected '{says}' in: {}",
-            stderr(&out)
-        );
-        assert!(!fx.path("out.toml").exists());
-    };
+    let refused = |folder: &str, says: &str| init_refuses(&fx, &[folder, "--source-classes", "a"], 1, &[says]);
     // An empty class folder.
     write_png(&fx.path("empty/a/1.png"), 8, 0, 0);
     std::fs::create_dir_all(fx.path("empty/b")).unwrap();
@@ -338,54 +341,26 @@ fn an_image_folder_with_a_pretrained_mobilenet_becomes_a_suite_that_runs() {
 
     // A checkpoint of another architecture, data that is no square image, and
     // both sources at once are refused, naming the fix.
-    let refused = |args: &[&str], code: i32, says: &str| {
-        let out = fx.run(args);
-        expect_code(&out, code);
-        assert!(stderr(&out).contains(says), "expected '{says}' in: {}", stderr(&out));
-        assert!(!fx.path("bad.toml").exists());
-    };
     std::fs::write(fx.path("zoo/not-a-model.safetensors"), b"garbage").unwrap();
-    refused(
-        &[
-            "init",
-            "shapes",
-            "--pretrained",
-            "zoo/not-a-model.safetensors",
-            "--out",
-            "bad.toml",
-        ],
-        1,
-        "not-a-model.safetensors",
-    );
+    let garbage = ["shapes", "--pretrained", "zoo/not-a-model.safetensors"];
+    init_refuses(&fx, &garbage, 1, &["not-a-model.safetensors"]);
     write_csv(&fx.path("wide.csv"), &blobs(3, 30));
-    refused(
-        &[
-            "init",
-            "wide.csv",
-            "--label-column",
-            "kind",
-            "--pretrained",
-            "zoo/mnv2.safetensors",
-            "--out",
-            "bad.toml",
-        ],
-        1,
-        "not a square image",
-    );
-    refused(
-        &[
-            "init",
-            "shapes",
-            "--pretrained",
-            "zoo/mnv2.safetensors",
-            "--source-classes",
-            "class0",
-            "--out",
-            "bad.toml",
-        ],
-        2,
+    let wide = [
+        "wide.csv",
+        "--label-column",
+        "kind",
+        "--pretrained",
+        "zoo/mnv2.safetensors",
+    ];
+    init_refuses(&fx, &wide, 1, &["not a square image"]);
+    let both = [
+        "shapes",
+        "--pretrained",
+        "zoo/mnv2.safetensors",
         "--source-classes",
-    );
+        "class0",
+    ];
+    init_refuses(&fx, &both, 2, &["--source-classes"]);
 }
 
 #[test]
@@ -431,19 +406,10 @@ fn a_second_dataset_as_the_source_becomes_a_suite_that_runs() {
     // A source of another shape is refused, naming it.
     write_idx(&fx.path("wide-images-idx3-ubyte"), &[2, 3, 3], &[0; 18]);
     write_idx(&fx.path("wide-labels-idx1-ubyte"), &[2], &[0, 1]);
-    let out = fx.run(&[
-        "init",
-        "task-images-idx3-ubyte",
-        "--source",
-        "wide-images-idx3-ubyte",
-        "--out",
-        "bad.toml",
-    ]);
-    expect_code(&out, 1);
-    assert!(
-        stderr(&out).contains("wide-images-idx3-ubyte") && stderr(&out).contains("same shape"),
-        "{}",
-        stderr(&out)
+    init_refuses(
+        &fx,
+        &["task-images-idx3-ubyte", "--source", "wide-images-idx3-ubyte"],
+        1,
+        &["wide-images-idx3-ubyte", "same shape"],
     );
-    assert!(!fx.path("bad.toml").exists());
 }

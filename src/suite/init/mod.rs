@@ -215,8 +215,7 @@ impl InitRequest {
             test = 0; // the test set is the test file
         }
         let pool = smallest(&target).saturating_sub(val + test);
-        let budgets: Vec<usize> = BUDGET_LADDER.iter().copied().filter(|&b| b <= pool).collect();
-        let budgets = budgets[budgets.len().saturating_sub(MAX_BUDGETS)..].to_vec();
+        let budgets = budgets_within(pool);
         if budgets.len() < 2 {
             return Err(Error::data(
                 self.data.display(),
@@ -248,6 +247,13 @@ impl InitRequest {
         Suite::parse(&text, "the suite `reuse-bench init` wrote")?;
         Ok(text)
     }
+}
+
+/// The label budgets a pool of `pool` examples per class allows: the
+/// largest [`MAX_BUDGETS`] rungs of [`BUDGET_LADDER`] that fit.
+fn budgets_within(pool: usize) -> Vec<usize> {
+    let fit: Vec<usize> = BUDGET_LADDER.iter().copied().filter(|&b| b <= pool).collect();
+    fit[fit.len().saturating_sub(MAX_BUDGETS)..].to_vec()
 }
 
 /// Validation and test examples per class for classes of at least `smallest`

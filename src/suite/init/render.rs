@@ -62,7 +62,7 @@ usd_per_label = 0.035
 ";
 
 /// A TOML string literal.
-fn quoted(s: &str) -> String {
+pub(super) fn quoted(s: &str) -> String {
     toml::Value::String(s.to_string()).to_string()
 }
 

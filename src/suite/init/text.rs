@@ -4,7 +4,8 @@
 //! (the suite leaves `[model]` out), its `tokenizer.json` tokenizes the texts.
 //! The recipe is the built-in sentiment suite's.
 
-use super::{held_out, InitRequest, BUDGET_LADDER, MAX_BUDGETS};
+use super::render::quoted;
+use super::{budgets_within, held_out, InitRequest};
 use crate::data::csv_table::{load_text, Column};
 use crate::model::ModelSpec;
 use crate::suite::Suite;
@@ -136,8 +137,7 @@ impl InitRequest {
         let smallest = found.counts.iter().copied().min().unwrap_or(0);
         let (val, test) = held_out(smallest);
         let pool = smallest.saturating_sub(val + test);
-        let budgets: Vec<usize> = BUDGET_LADDER.iter().copied().filter(|&b| b <= pool).collect();
-        let budgets = budgets[budgets.len().saturating_sub(MAX_BUDGETS)..].to_vec();
+        let budgets = budgets_within(pool);
         if budgets.len() < 2 {
             let at = found.counts.iter().position(|&c| c == smallest).unwrap_or(0);
             return Err(Error::data(
@@ -162,7 +162,6 @@ impl InitRequest {
         plan: &TextPlan,
     ) -> String {
         let TextPlan { val, test, budgets } = plan;
-        let quoted = |s: &str| toml::Value::String(s.to_string()).to_string();
         let counts: Vec<String> = found
             .class_names
             .iter()
