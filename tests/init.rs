@@ -98,40 +98,33 @@ fn init_refuses(fx: &Fixture, args: &[&str], code: i32, says: &[&str]) {
     assert!(!fx.path("refused.toml").exists());
 }
 
-/// `init ARGS --out OUT` succeeds and writes a suite holding each of `lines`.
-fn init_writes(fx: &Fixture, args: &[&str], out: &str, lines: &[&str]) {
+/// `init ARGS --out OUT` succeeds and writes a suite holding each of
+/// `lines`; returns what it printed on stderr.
+fn init_writes(fx: &Fixture, args: &[&str], out: &str, lines: &[&str]) -> String {
     let mut all = vec!["init"];
     all.extend_from_slice(args);
     all.extend(["--out", out]);
-    expect_code(&fx.run(&all), 0);
+    let output = fx.run(&all);
+    expect_code(&output, 0);
     let text = std::fs::read_to_string(fx.path(out)).unwrap();
     for line in lines {
         assert!(text.contains(line), "missing {line} in:\n{text}");
     }
+    stderr(&output)
 }
 
 #[test]
 fn a_numeric_csv_with_source_classes_becomes_a_suite_that_runs() {
     let fx = Fixture::new();
     write_csv(&fx.path("shapes.csv"), &blobs(6, 80));
-    let out = fx.run(&[
-        "init",
-        "shapes.csv",
-        "--label-column",
-        "kind",
-        "--source-classes",
-        "k0,k1,k2",
-        "--out",
+    let said = init_writes(
+        &fx,
+        &["shapes.csv", "--label-column", "kind", "--source-classes", "k0,k1,k2"],
         "shapes.toml",
-    ]);
-    expect_code(&out, 0);
-    let text = std::fs::read_to_string(fx.path("shapes.toml")).unwrap();
-    assert!(
-        text.contains("kind = \"table\"") && text.contains("label_column = \"kind\""),
-        "{text}"
+        // The labels are named in a comment.
+        &["kind = \"table\"", "label_column = \"kind\"", "0 = k0"],
     );
-    assert!(text.contains("0 = k0"), "the labels are named in a comment: {text}");
-    assert!(stderr(&out).contains("6 classes"), "{}", stderr(&out));
+    assert!(said.contains("6 classes"), "{said}");
     runs_quick(&fx, "shapes.toml", 3);
 
     // The file exists now: init never overwrites it.
@@ -155,23 +148,19 @@ fn a_held_out_test_file_is_the_test_set() {
     let rows = blobs(5, 90);
     write_csv(&fx.path("train.csv"), &rows[..5 * 70]);
     write_csv(&fx.path("test.csv"), &rows[5 * 70..]);
-    let out = fx.run(&[
-        "init",
-        "train.csv",
-        "--label-column",
-        "kind",
-        "--source-classes",
-        "k0,k1",
-        "--test",
-        "test.csv",
-        "--out",
+    init_writes(
+        &fx,
+        &[
+            "train.csv",
+            "--label-column",
+            "kind",
+            "--source-classes",
+            "k0,k1",
+            "--test",
+            "test.csv",
+        ],
         "s.toml",
-    ]);
-    expect_code(&out, 0);
-    let text = std::fs::read_to_string(fx.path("s.toml")).unwrap();
-    assert!(
-        text.contains("test_path = \"test.csv\"") && text.contains("target_test_per_class = 0"),
-        "{text}"
+        &["test_path = \"test.csv\"", "target_test_per_class = 0"],
     );
     runs_quick(&fx, "s.toml", 3);
     let summary = std::fs::read_to_string(fx.path("report/summary.md")).unwrap();
@@ -207,17 +196,12 @@ fn an_idx_pair_becomes_a_suite_that_runs() {
     write_idx(&fx.path("toy-images-idx3-ubyte"), &[rows.len() as u32, 2, 4], &pixels);
     write_idx(&fx.path("toy-labels-idx1-ubyte"), &[rows.len() as u32], &labels);
     // The labels file is found beside the images by MNIST's naming.
-    let out = fx.run(&[
-        "init",
-        "toy-images-idx3-ubyte",
-        "--source-classes",
-        "0,1",
-        "--out",
+    init_writes(
+        &fx,
+        &["toy-images-idx3-ubyte", "--source-classes", "0,1"],
         "toy.toml",
-    ]);
-    expect_code(&out, 0);
-    let text = std::fs::read_to_string(fx.path("toy.toml")).unwrap();
-    assert!(text.contains("labels_path = \"toy-labels-idx1-ubyte\""), "{text}");
+        &["labels_path = \"toy-labels-idx1-ubyte\""],
+    );
     runs_quick(&fx, "toy.toml", 3);
 }
 
@@ -229,18 +213,12 @@ fn an_image_folder_becomes_a_suite_that_runs() {
             write_png(&fx.path(&format!("shapes/class{c}/{i:03}.png")), 12, c, i);
         }
     }
-    let out = fx.run(&[
-        "init",
-        "shapes",
-        "--source-classes",
-        "class0,class1,class2",
-        "--out",
+    init_writes(
+        &fx,
+        &["shapes", "--source-classes", "class0,class1,class2"],
         "shapes.toml",
-    ]);
-    expect_code(&out, 0);
-    let text = std::fs::read_to_string(fx.path("shapes.toml")).unwrap();
-    assert!(text.contains("image folder format, 144 values per example"), "{text}");
-    assert!(text.contains("3 = class3"), "{text}");
+        &["image folder format, 144 values per example", "3 = class3"],
+    );
     runs_quick(&fx, "shapes.toml", 3);
 }
 
