@@ -9,14 +9,20 @@
 //! loop reads the gradient and writes the parameter and its moments once,
 //! split across threads.
 //!
+//! Gradients come from a [`GradSink`] where the model's kernels write them
+//! (linear layers, embeddings), and from candle's gradient store for the
+//! rest: the sink spares each of those parameters the zero-filled gradient
+//! and the copy that candle's backward pass would make of it.
+//!
 //! The arithmetic is candle's, operation for operation and in the same f32
 //! rounding order (each `tensor * scalar` is candle's affine `x * a + 0`), so
 //! a run trains to the same bits as it did with candle's optimiser: the
 //! built-in suites' accuracies did not move when this replaced it.
 
+use crate::model::ops::grad_sink::GradSink;
 use crate::model::ops::simd::multiversion;
 use candle_core::backprop::GradStore;
-use candle_core::{CpuStorage, InplaceOp2, Layout, Var};
+use candle_core::{CpuStorage, InplaceOp1, InplaceOp2, Layout, Var};
 use candle_nn::{Optimizer, ParamsAdamW};
 use rayon::prelude::*;
 use std::cell::RefCell;
@@ -33,6 +39,8 @@ pub struct FusedAdamW {
     first: Vec<f32>,
     second: Vec<f32>,
     step_t: i32,
+    /// Where the kernels write the gradients of `vars` (None with the fallback).
+    sink: Option<GradSink>,
     /// Where the parameters are not f32 tensors in main memory (CUDA, f16),
     /// candle's optimiser does the work.
     fallback: Option<candle_nn::AdamW>,
@@ -93,25 +101,24 @@ multiversion! {
 }
 
 /// The in-place kernel: the parameter is the destination, the gradient the
-/// one source; the moments are the optimiser's slices for this parameter.
+/// one source (a tensor from candle's store, or the sink's slice); the
+/// moments are the optimiser's slices for this parameter.
 struct Kernel<'a> {
     c: Coefficients,
     moments: RefCell<(&'a mut [f32], &'a mut [f32])>,
+    /// The gradient from the sink, when it came from there.
+    sunk: Option<&'a [f32]>,
 }
 
-impl InplaceOp2 for Kernel<'_> {
-    fn name(&self) -> &'static str {
-        "fused-adamw"
-    }
-
-    fn cpu_fwd(&self, dst: &mut CpuStorage, dst_l: &Layout, g: &CpuStorage, g_l: &Layout) -> candle_core::Result<()> {
-        let (CpuStorage::F32(theta), CpuStorage::F32(g)) = (dst, g) else {
-            candle_core::bail!("fused-adamw: f32 parameters and gradients only");
+impl Kernel<'_> {
+    fn update(&self, theta: &mut CpuStorage, theta_l: &Layout, g: &[f32]) -> candle_core::Result<()> {
+        let CpuStorage::F32(theta) = theta else {
+            candle_core::bail!("fused-adamw: f32 parameters only");
         };
-        let (Some((t0, t1)), Some((g0, g1))) = (dst_l.contiguous_offsets(), g_l.contiguous_offsets()) else {
-            candle_core::bail!("fused-adamw: parameter and gradient must be contiguous");
+        let Some((t0, t1)) = theta_l.contiguous_offsets() else {
+            candle_core::bail!("fused-adamw: the parameter must be contiguous");
         };
-        let (theta, g) = (&mut theta[t0..t1], &g[g0..g1]);
+        let theta = &mut theta[t0..t1];
         let mut moments = self.moments.borrow_mut();
         let (m, v) = &mut *moments;
         if theta.len() != g.len() || theta.len() != m.len() {
@@ -128,6 +135,35 @@ impl InplaceOp2 for Kernel<'_> {
             .zip(m.par_chunks_mut(CHUNK).zip(v.par_chunks_mut(CHUNK)))
             .for_each(|((theta, g), (m, v))| update_chunk(&c, theta, g, m, v));
         Ok(())
+    }
+}
+
+impl InplaceOp2 for Kernel<'_> {
+    fn name(&self) -> &'static str {
+        "fused-adamw"
+    }
+
+    fn cpu_fwd(&self, dst: &mut CpuStorage, dst_l: &Layout, g: &CpuStorage, g_l: &Layout) -> candle_core::Result<()> {
+        let CpuStorage::F32(g) = g else {
+            candle_core::bail!("fused-adamw: f32 gradients only");
+        };
+        let Some((g0, g1)) = g_l.contiguous_offsets() else {
+            candle_core::bail!("fused-adamw: the gradient must be contiguous");
+        };
+        self.update(dst, dst_l, &g[g0..g1])
+    }
+}
+
+impl InplaceOp1 for Kernel<'_> {
+    fn name(&self) -> &'static str {
+        "fused-adamw"
+    }
+
+    fn cpu_fwd(&self, dst: &mut CpuStorage, dst_l: &Layout) -> candle_core::Result<()> {
+        let Some(g) = self.sunk else {
+            candle_core::bail!("fused-adamw: no gradient from the sink");
+        };
+        self.update(dst, dst_l, g)
     }
 }
 
@@ -148,6 +184,7 @@ impl FusedAdamW {
             vars.iter().map(|v| v.elem_count()).sum()
         };
         Ok(FusedAdamW {
+            sink: fallback.is_none().then(|| GradSink::new(&vars)),
             params,
             vars,
             first: vec![0.0; buffer],
@@ -157,7 +194,8 @@ impl FusedAdamW {
         })
     }
 
-    /// Updates every parameter that has a gradient in `grads`.
+    /// Updates every parameter that has a gradient in `grads` (or, after
+    /// [`Self::backward_step`], in the sink).
     pub fn step(&mut self, grads: &GradStore) -> candle_core::Result<()> {
         if let Some(f) = &mut self.fallback {
             return f.step(grads);
@@ -166,26 +204,36 @@ impl FusedAdamW {
         let c = Coefficients::new(&self.params, self.step_t);
         let mut first: &mut [f32] = &mut self.first;
         let mut second: &mut [f32] = &mut self.second;
-        for var in &self.vars {
+        for (i, var) in self.vars.iter().enumerate() {
             let n = var.elem_count();
             let (m, rest_m) = std::mem::take(&mut first).split_at_mut(n);
             let (v, rest_v) = std::mem::take(&mut second).split_at_mut(n);
             first = rest_m;
             second = rest_v;
-            if let Some(g) = grads.get(var.as_tensor()) {
-                let kernel = Kernel {
-                    c,
-                    moments: RefCell::new((m, v)),
-                };
+            let kernel = Kernel {
+                c,
+                moments: RefCell::new((m, v)),
+                sunk: self.sink.as_ref().and_then(|s| s.gradient(i)),
+            };
+            if kernel.sunk.is_some() {
+                var.as_tensor().inplace_op1(&kernel)?;
+            } else if let Some(g) = grads.get(var.as_tensor()) {
                 var.as_tensor().inplace_op2(g, &kernel)?;
             }
+        }
+        if let Some(sink) = &mut self.sink {
+            sink.clear();
         }
         Ok(())
     }
 
-    /// Computes the gradients of `loss` and takes one step.
+    /// Computes the gradients of `loss` (into the sink where the kernels
+    /// can) and takes one step.
     pub fn backward_step(&mut self, loss: &candle_core::Tensor) -> candle_core::Result<()> {
-        let grads = loss.backward()?;
+        let grads = match &mut self.sink {
+            Some(sink) => sink.collect(|| loss.backward())?,
+            None => loss.backward()?,
+        };
         self.step(&grads)
     }
 }
@@ -196,18 +244,16 @@ mod tests {
     use candle_core::{Device, Tensor};
     use candle_nn::AdamW;
 
+    /// A parameter of `shape` holding deterministic values in [-1, 1).
+    fn var(shape: &[usize], seed: u32) -> Var {
+        let values: Vec<f32> = (0..shape.iter().product::<usize>())
+            .map(|i| (((i as u32).wrapping_mul(2_654_435_761) ^ seed) % 1000) as f32 / 500.0 - 1.0)
+            .collect();
+        Var::from_tensor(&Tensor::from_vec(values, shape, &Device::Cpu).unwrap()).unwrap()
+    }
+
     fn vars(seed: u32) -> Vec<Var> {
-        let dev = Device::Cpu;
-        let values = |n: usize, k: u32| -> Vec<f32> {
-            (0..n)
-                .map(|i| (((i as u32).wrapping_mul(2_654_435_761) ^ (seed + k)) % 1000) as f32 / 500.0 - 1.0)
-                .collect()
-        };
-        vec![
-            Var::from_tensor(&Tensor::from_vec(values(40_000, 1), (200, 200), &dev).unwrap()).unwrap(),
-            Var::from_tensor(&Tensor::from_vec(values(7, 2), 7, &dev).unwrap()).unwrap(),
-            Var::from_tensor(&Tensor::from_vec(values(3, 3), 3, &dev).unwrap()).unwrap(),
-        ]
+        vec![var(&[200, 200], seed + 1), var(&[7], seed + 2), var(&[3], seed + 3)]
     }
 
     /// A loss whose gradient differs per element and changes as weights move.
@@ -250,5 +296,43 @@ mod tests {
         assert_eq!(flat(&a), flat(&b));
         assert_eq!(flat(&b[2..]), untouched);
         assert_ne!(flat(&b[..1]), flat(&vars(7)[..1]), "the weights moved");
+    }
+
+    /// Through the kernels that write into the sink (an embedding and a
+    /// linear layer), the fused optimiser still takes candle's steps to the bit.
+    #[test]
+    fn gradients_from_the_sink_give_candles_steps() {
+        use crate::model::ops::{embedding, linear};
+        let dev = Device::Cpu;
+        // An embedding table, a linear layer's weight and bias, and a parameter outside both.
+        let make = |seed: u32| {
+            vec![
+                var(&[400, 100], seed),
+                var(&[7, 100], seed + 1),
+                var(&[7], seed + 2),
+                var(&[3], seed + 3),
+            ]
+        };
+        let ids = Tensor::new(&[3u32, 17, 3, 399, 0, 17], &dev).unwrap();
+        let target = Tensor::from_vec((0..42).map(|i| (i % 5) as f32 - 2.0).collect::<Vec<_>>(), (6, 7), &dev).unwrap();
+        let loss = |v: &[Var]| -> Tensor {
+            let x = embedding(v[0].as_tensor(), &ids).unwrap();
+            let y = linear(&x, v[1].as_tensor(), v[2].as_tensor()).unwrap();
+            ((y - &target).unwrap().sqr().unwrap().sum_all().unwrap() + v[3].as_tensor().sum_all().unwrap()).unwrap()
+        };
+        let params = ParamsAdamW {
+            lr: 1e-3,
+            weight_decay: 0.01,
+            ..Default::default()
+        };
+        let (a, b) = (make(3), make(3));
+        let mut reference = AdamW::new(a.clone(), params.clone()).unwrap();
+        let mut fused = FusedAdamW::new(b.clone(), params).unwrap();
+        for _ in 0..4 {
+            reference.backward_step(&loss(&a)).unwrap();
+            fused.backward_step(&loss(&b)).unwrap();
+        }
+        assert_eq!(flat(&a), flat(&b));
+        assert_ne!(flat(&b[1..3]), flat(&make(3)[1..3]), "the linear layer trained");
     }
 }

@@ -21,6 +21,7 @@ mod layer;
 pub use config::BertConfig;
 
 use super::dropout::Dropout;
+use super::ops;
 use super::Backbone;
 use candle_core::{DType, Tensor};
 use candle_nn::{Embedding, VarBuilder};
@@ -44,9 +45,7 @@ fn param(t: &Tensor, train: bool) -> Tensor {
 fn embed(table: &Embedding, ids: &Tensor, train: bool) -> candle_core::Result<Tensor> {
     let mut dims = ids.dims().to_vec();
     dims.push(table.hidden_size());
-    param(table.embeddings(), train)
-        .index_select(&ids.flatten_all()?, 0)?
-        .reshape(dims)
+    ops::embedding(&param(table.embeddings(), train), &ids.flatten_all()?)?.reshape(dims)
 }
 
 /// A BERT encoder with mean pooling over the non-padding tokens.

@@ -8,9 +8,10 @@
 //! pass is one matrix product that starts from the bias, and the backward
 //! pass two products (`dx = dy W`, `dW = dy^T x`) and a column sum.
 
+use super::grad_sink;
 use super::matmul::{all_threads, product, Matrix};
-use super::{unpack, values};
-use candle_core::{bail, CpuStorage, CustomOp3, Layout, Shape, Tensor};
+use super::values;
+use candle_core::{bail, CpuStorage, CustomOp3, Layout, Shape, Tensor, TensorId};
 
 /// `x W^T + b`; `x` is `[..., in]`, `weight` `[out, in]`, `bias` `[out]`.
 pub fn linear(x: &Tensor, weight: &Tensor, bias: &Tensor) -> candle_core::Result<Tensor> {
@@ -107,14 +108,35 @@ impl CustomOp3 for Linear {
         _y: &Tensor,
         dy: &Tensor,
     ) -> candle_core::Result<(Option<Tensor>, Option<Tensor>, Option<Tensor>)> {
-        // One buffer: dx, then dW, then db.
-        let packed = x.apply_op3_no_bwd(w, &dy.contiguous()?, &LinearBackward)?;
-        let [dx, dw, db] = unpack(&packed, [x.shape(), w.shape(), b.shape()])?;
-        Ok((Some(dx), Some(dw), Some(db)))
+        // Parameters with a slot in an open gradient sink get their gradients there.
+        let kernel = LinearBackward {
+            weight: grad_sink::takes(w).then(|| w.id()),
+            bias: grad_sink::takes(b).then(|| b.id()),
+        };
+        // One buffer: dx, then dW and db unless the sink took them.
+        let packed = x.apply_op3_no_bwd(w, &dy.contiguous()?, &kernel)?;
+        let mut at = 0;
+        let mut part = |shape: &Shape, sunk: bool| -> candle_core::Result<Option<Tensor>> {
+            if sunk {
+                return Ok(None);
+            }
+            let t = packed.narrow(0, at, shape.elem_count())?.reshape(shape)?;
+            at += shape.elem_count();
+            Ok(Some(t))
+        };
+        let dx = part(x.shape(), false)?;
+        let dw = part(w.shape(), kernel.weight.is_some())?;
+        let db = part(b.shape(), kernel.bias.is_some())?;
+        Ok((dx, dw, db))
     }
 }
 
-struct LinearBackward;
+/// The backward kernel; `weight` and `bias` name the parameters whose
+/// gradients go to the open [`grad_sink`] rather than into its output.
+struct LinearBackward {
+    weight: Option<TensorId>,
+    bias: Option<TensorId>,
+}
 
 impl CustomOp3 for LinearBackward {
     fn name(&self) -> &'static str {
@@ -141,9 +163,9 @@ impl CustomOp3 for LinearBackward {
                 dy.len()
             )
         }
-        let mut out = vec![0f32; x.len() + w.len() + out_dim];
-        let (dx, rest) = out.split_at_mut(x.len());
-        let (dw, db) = rest.split_at_mut(w.len());
+        let kept = x.len() + self.weight.map_or(w.len(), |_| 0) + self.bias.map_or(out_dim, |_| 0);
+        let mut out = vec![0f32; kept];
+        let (dx, mut rest) = out.split_at_mut(x.len());
         // SAFETY: dy is rows x out, w out x in, x rows x in, as checked above.
         unsafe {
             product(
@@ -156,23 +178,45 @@ impl CustomOp3 for LinearBackward {
                 1.0,
                 all_threads(),
             );
-            product(
-                dw.as_mut_ptr(),
-                in_dim,
-                false,
-                (out_dim, in_dim, rows),
-                Matrix::rows(dy, out_dim).transposed(),
-                Matrix::rows(x, in_dim),
-                1.0,
-                all_threads(),
-            );
         }
+        // dW = dy^T x, written over (or added to) its destination.
+        let weight_gradient = |dw: &mut [f32], accumulate: bool| {
+            // SAFETY: dw holds out x in values, dy rows x out, x rows x in.
+            unsafe {
+                product(
+                    dw.as_mut_ptr(),
+                    in_dim,
+                    accumulate,
+                    (out_dim, in_dim, rows),
+                    Matrix::rows(dy, out_dim).transposed(),
+                    Matrix::rows(x, in_dim),
+                    1.0,
+                    all_threads(),
+                )
+            }
+        };
+        if !self.weight.is_some_and(|id| grad_sink::write(id, weight_gradient)) {
+            let (dw, tail) = std::mem::take(&mut rest).split_at_mut(w.len());
+            weight_gradient(dw, false);
+            rest = tail;
+        }
+        let mut db = vec![0f32; out_dim];
         for row in dy.chunks(out_dim) {
             for (s, g) in db.iter_mut().zip(row) {
                 *s += g;
             }
         }
-        Ok((CpuStorage::F32(out), Shape::from(x.len() + w.len() + out_dim)))
+        let bias_gradient = |slot: &mut [f32], accumulate: bool| {
+            if accumulate {
+                slot.iter_mut().zip(&db).for_each(|(s, g)| *s += g);
+            } else {
+                slot.copy_from_slice(&db);
+            }
+        };
+        if !self.bias.is_some_and(|id| grad_sink::write(id, bias_gradient)) {
+            rest.copy_from_slice(&db);
+        }
+        Ok((CpuStorage::F32(out), Shape::from(kept)))
     }
 }
 

@@ -19,8 +19,10 @@
 mod attention;
 mod batch_norm;
 mod depthwise;
+mod embedding;
 mod fast_math;
 mod gelu;
+pub mod grad_sink;
 mod layer_norm;
 mod linear;
 mod matmul;
@@ -32,6 +34,7 @@ mod softmax;
 pub use attention::{attention, AttentionSpec};
 pub use batch_norm::{channel_moments, BatchNormPass};
 pub use depthwise::Depthwise;
+pub use embedding::embedding;
 pub use gelu::gelu_erf;
 pub use layer_norm::layer_norm;
 pub use linear::linear;
