@@ -187,6 +187,22 @@ mod tests {
                 let norm = g.sqr().unwrap().sum_all().unwrap().to_scalar::<f32>().unwrap();
                 assert!(norm > 0.0, "{strategy}: {name} has a zero gradient");
             }
+            // The training step, whose kernels write most gradients into the
+            // optimiser's sink, moves exactly the same tensors.
+            let before: Vec<(String, Tensor)> = vars
+                .iter()
+                .map(|(n, v)| (n.clone(), v.as_tensor().copy().unwrap()))
+                .collect();
+            let mut opt = crate::train::FusedAdamW::new(m.trainable.clone(), Default::default()).unwrap();
+            let logits = m.network.forward(&x, m.freeze, Mode::Train).unwrap();
+            opt.backward_step(&candle_nn::loss::cross_entropy(&logits, &y).unwrap())
+                .unwrap();
+            for (name, old) in before {
+                let moved = vars[&name].as_tensor().ne(&old).unwrap().to_dtype(DType::F32).unwrap();
+                let moved = moved.sum_all().unwrap().to_scalar::<f32>().unwrap() > 0.0;
+                let frozen = strategy == Strategy::Probe && !name.starts_with("head.");
+                assert_eq!(moved, !frozen, "{strategy}: {name} moved: {moved}");
+            }
         }
     }
 

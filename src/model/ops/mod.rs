@@ -1,7 +1,8 @@
 //! Fused CPU kernels, with analytic backward passes, for the operations a
-//! transformer is built from: fully connected layers, attention, LayerNorm,
-//! softmax and GELU; and the depthwise convolution and BatchNorm of
-//! MobileNet-style vision backbones.
+//! transformer is built from: fully connected layers, embedding lookups,
+//! attention, LayerNorm, softmax and GELU; and the depthwise convolution and
+//! BatchNorm of MobileNet-style vision backbones. Linear layers and embeddings
+//! hand their parameters' gradients to the optimiser through [`grad_sink`].
 //!
 //! Why: candle 0.11's fused LayerNorm and `softmax_last_dim` have no backward
 //! pass, so a trainable transformer has to compose them from small tensor
