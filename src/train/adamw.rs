@@ -276,23 +276,29 @@ mod tests {
             .collect()
     }
 
+    /// Takes `steps` steps of `loss` with candle's AdamW on `a` and the fused
+    /// one on `b` (weight decay 0.01).
+    fn step_both(a: &[Var], b: &[Var], lr: f64, steps: usize, loss: impl Fn(&[Var]) -> Tensor) {
+        let params = ParamsAdamW {
+            lr,
+            weight_decay: 0.01,
+            ..Default::default()
+        };
+        let mut reference = AdamW::new(a.to_vec(), params.clone()).unwrap();
+        let mut fused = FusedAdamW::new(b.to_vec(), params).unwrap();
+        for _ in 0..steps {
+            reference.backward_step(&loss(a)).unwrap();
+            fused.backward_step(&loss(b)).unwrap();
+        }
+    }
+
     /// The fused optimiser reproduces candle's to the bit over several steps,
     /// and leaves alone a parameter without a gradient.
     #[test]
     fn matches_candles_adamw_bit_for_bit() {
-        let params = ParamsAdamW {
-            lr: 3e-3,
-            weight_decay: 0.01,
-            ..Default::default()
-        };
         let (a, b) = (vars(7), vars(7));
         let untouched = flat(&a[2..]);
-        let mut reference = AdamW::new(a.clone(), params.clone()).unwrap();
-        let mut fused = FusedAdamW::new(b.clone(), params).unwrap();
-        for _ in 0..5 {
-            reference.backward_step(&loss(&a)).unwrap();
-            fused.backward_step(&loss(&b)).unwrap();
-        }
+        step_both(&a, &b, 3e-3, 5, loss);
         assert_eq!(flat(&a), flat(&b));
         assert_eq!(flat(&b[2..]), untouched);
         assert_ne!(flat(&b[..1]), flat(&vars(7)[..1]), "the weights moved");
@@ -320,18 +326,8 @@ mod tests {
             let y = linear(&x, v[1].as_tensor(), v[2].as_tensor()).unwrap();
             ((y - &target).unwrap().sqr().unwrap().sum_all().unwrap() + v[3].as_tensor().sum_all().unwrap()).unwrap()
         };
-        let params = ParamsAdamW {
-            lr: 1e-3,
-            weight_decay: 0.01,
-            ..Default::default()
-        };
         let (a, b) = (make(3), make(3));
-        let mut reference = AdamW::new(a.clone(), params.clone()).unwrap();
-        let mut fused = FusedAdamW::new(b.clone(), params).unwrap();
-        for _ in 0..4 {
-            reference.backward_step(&loss(&a)).unwrap();
-            fused.backward_step(&loss(&b)).unwrap();
-        }
+        step_both(&a, &b, 1e-3, 4, loss);
         assert_eq!(flat(&a), flat(&b));
         assert_ne!(flat(&b[1..3]), flat(&make(3)[1..3]), "the linear layer trained");
     }
