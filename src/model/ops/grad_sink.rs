@@ -4,9 +4,10 @@
 //! Why: candle's backward pass gives every input of an operation a
 //! zero-filled gradient tensor and then adds the operation's gradient into it
 //! as a fresh tensor. For a parameter that is three passes over memory and two
-//! new allocations that carry no information; for the 22.7M parameters of
-//! all-MiniLM-L6-v2 (its 11.7M-row word embedding above all) that was about a
-//! tenth of a fine-tuning step. While a sink is open on a thread, a kernel whose
+//! new allocations that carry no information, every step, for all 22.7M
+//! parameters of all-MiniLM-L6-v2 (half of them its word embedding); without
+//! them a fine-tuning step was 7% faster (median of three alternating rounds)
+//! and 50 MiB smaller. While a sink is open on a thread, a kernel whose
 //! parameter has a slot in it writes that parameter's gradient into the slot
 //! (overwriting on the first write of a pass, adding after), and tells candle
 //! the parameter has no gradient. The optimiser then reads the slots.
@@ -21,6 +22,7 @@ use std::cell::RefCell;
 use std::collections::HashMap;
 
 /// One buffer holding a gradient slot per parameter, in the order given.
+#[derive(Default)]
 pub struct GradSink {
     /// Each parameter's slot index, by the id of its tensor.
     index: HashMap<TensorId, usize>,
@@ -73,13 +75,7 @@ impl GradSink {
                 }
             }
         }
-        let placeholder = GradSink {
-            index: HashMap::new(),
-            slots: Vec::new(),
-            buffer: Vec::new(),
-            written: Vec::new(),
-        };
-        let sink = std::mem::replace(self, placeholder);
+        let sink = std::mem::take(self);
         let previous = OPEN.with(|open| open.borrow_mut().replace(sink));
         assert!(previous.is_none(), "one gradient sink open per thread");
         let _close = Close(self);

@@ -195,11 +195,7 @@ impl CustomOp3 for LinearBackward {
                 )
             }
         };
-        if !self.weight.is_some_and(|id| grad_sink::write(id, weight_gradient)) {
-            let (dw, tail) = std::mem::take(&mut rest).split_at_mut(w.len());
-            weight_gradient(dw, false);
-            rest = tail;
-        }
+        deliver(self.weight, &mut rest, w.len(), weight_gradient)?;
         let mut db = vec![0f32; out_dim];
         for row in dy.chunks(out_dim) {
             for (s, g) in db.iter_mut().zip(row) {
@@ -213,10 +209,32 @@ impl CustomOp3 for LinearBackward {
                 slot.copy_from_slice(&db);
             }
         };
-        if !self.bias.is_some_and(|id| grad_sink::write(id, bias_gradient)) {
-            rest.copy_from_slice(&db);
-        }
+        deliver(self.bias, &mut rest, out_dim, bias_gradient)?;
         Ok((CpuStorage::F32(out), Shape::from(kept)))
+    }
+}
+
+/// Hands a parameter's gradient to `fill(destination, accumulate)`: the
+/// sink's slot for `sunk`, else the next `len` values of `rest`.
+fn deliver(
+    sunk: Option<TensorId>,
+    rest: &mut &mut [f32],
+    len: usize,
+    fill: impl FnOnce(&mut [f32], bool),
+) -> candle_core::Result<()> {
+    match sunk {
+        Some(id) => {
+            if !grad_sink::write(id, fill) {
+                bail!("linear-backward: the gradient sink closed during the backward pass")
+            }
+            Ok(())
+        }
+        None => {
+            let (part, tail) = std::mem::take(rest).split_at_mut(len);
+            fill(part, false);
+            *rest = tail;
+            Ok(())
+        }
     }
 }
 
