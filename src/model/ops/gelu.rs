@@ -4,9 +4,10 @@
 
 use super::fast_math::{erf, exp};
 use super::simd::multiversion;
-use super::values;
+use super::{values, written};
 use candle_core::{bail, CpuStorage, CustomOp1, CustomOp2, Layout, Shape, Tensor};
 use rayon::prelude::*;
+use std::mem::MaybeUninit;
 
 /// Values per unit of parallel work.
 const BLOCK: usize = 1 << 13;
@@ -27,20 +28,20 @@ fn cdf(x: f32) -> f32 {
 
 multiversion! {
     /// `y = x * Phi(x)` over one block.
-    fn forward_block(y: &mut [f32], x: &[f32]) {
+    fn forward_block(y: &mut [MaybeUninit<f32>], x: &[f32]) {
         for (y, &x) in y.iter_mut().zip(x) {
-            *y = x * cdf(x);
+            y.write(x * cdf(x));
         }
     }
 }
 
 multiversion! {
     /// `dx = dy * (Phi(x) + x * phi(x))` over one block.
-    fn backward_block(dx: &mut [f32], x: &[f32], dy: &[f32]) {
+    fn backward_block(dx: &mut [MaybeUninit<f32>], x: &[f32], dy: &[f32]) {
         // 1 / sqrt(2 pi)
         const INV_SQRT_TAU: f32 = 0.398_942_3;
         for ((dx, &x), &g) in dx.iter_mut().zip(x).zip(dy) {
-            *dx = g * (cdf(x) + x * INV_SQRT_TAU * exp(-0.5 * x * x));
+            dx.write(g * (cdf(x) + x * INV_SQRT_TAU * exp(-0.5 * x * x)));
         }
     }
 }
@@ -54,10 +55,13 @@ impl CustomOp1 for Gelu {
 
     fn cpu_fwd(&self, storage: &CpuStorage, layout: &Layout) -> candle_core::Result<(CpuStorage, Shape)> {
         let x = values(storage, layout, self.name())?;
-        let mut y = vec![0f32; x.len()];
-        y.par_chunks_mut(BLOCK)
-            .zip(x.par_chunks(BLOCK))
-            .for_each(|(y, x)| forward_block(y, x));
+        let fill = |y: &mut [MaybeUninit<f32>]| {
+            y.par_chunks_mut(BLOCK)
+                .zip(x.par_chunks(BLOCK))
+                .for_each(|(y, x)| forward_block(y, x))
+        };
+        // SAFETY: the blocks cover y, each value written once.
+        let y = unsafe { written(x.len(), fill) };
         Ok((CpuStorage::F32(y), layout.shape().clone()))
     }
 
@@ -88,10 +92,13 @@ impl CustomOp2 for GeluBackward {
                 x.len()
             )
         }
-        let mut dx = vec![0f32; x.len()];
-        dx.par_chunks_mut(BLOCK)
-            .zip(x.par_chunks(BLOCK).zip(dy.par_chunks(BLOCK)))
-            .for_each(|(dx, (x, dy))| backward_block(dx, x, dy));
+        let fill = |dx: &mut [MaybeUninit<f32>]| {
+            dx.par_chunks_mut(BLOCK)
+                .zip(x.par_chunks(BLOCK).zip(dy.par_chunks(BLOCK)))
+                .for_each(|(dx, (x, dy))| backward_block(dx, x, dy))
+        };
+        // SAFETY: the blocks cover dx (x and dy have its length, checked above).
+        let dx = unsafe { written(x.len(), fill) };
         Ok((CpuStorage::F32(dx), xl.shape().clone()))
     }
 }

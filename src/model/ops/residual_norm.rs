@@ -9,9 +9,10 @@
 //! `d residual = ds` and `dx = ds * mask`.
 
 use super::layer_norm::{backward_rows, forward_rows};
-use super::{last_dim, unpack, values, ROWS_PER_BLOCK};
+use super::{last_dim, unpack, values, with_values, written, zeroed, ROWS_PER_BLOCK};
 use candle_core::{bail, CpuStorage, CustomOp3, Layout, Shape, Tensor};
 use rayon::prelude::*;
+use std::mem::MaybeUninit;
 use std::sync::Arc;
 
 /// `LayerNorm(x * mask + residual)` over the last dimension, with scale
@@ -128,74 +129,73 @@ impl CustomOp3 for ResidualNorm {
         _y: &Tensor,
         dy: &Tensor,
     ) -> candle_core::Result<(Option<Tensor>, Option<Tensor>, Option<Tensor>)> {
-        // x|residual stacked as one input; out: dx | d residual | dgamma | dbeta.
-        let xr = Tensor::cat(&[x, residual], 0)?;
-        let packed = xr.apply_op3_no_bwd(params, &dy.contiguous()?, &ResidualNormBackward(self))?;
+        // Out: dx | d residual | dgamma | dbeta.
+        let packed = self.backward(x, residual, params, &dy.contiguous()?)?;
         let [dx, dr, dparams] = unpack(&packed, [x.shape(), x.shape(), params.shape()])?;
         Ok((Some(dx), Some(dr), Some(dparams)))
     }
 }
 
-struct ResidualNormBackward<'a>(&'a ResidualNorm);
-
-impl CustomOp3 for ResidualNormBackward<'_> {
-    fn name(&self) -> &'static str {
-        "residual-layer-norm-backward"
-    }
-
-    fn cpu_fwd(
-        &self,
-        xrs: &CpuStorage,
-        xrl: &Layout,
-        ps: &CpuStorage,
-        pl: &Layout,
-        dys: &CpuStorage,
-        dyl: &Layout,
-    ) -> candle_core::Result<(CpuStorage, Shape)> {
-        let name = self.name();
-        let (xr, p, dy) = (values(xrs, xrl, name)?, values(ps, pl, name)?, values(dys, dyl, name)?);
-        let d = last_dim(dyl, name)?;
-        let n = dy.len();
-        if xr.len() != 2 * n || p.len() != 2 * d {
-            bail!(
-                "{name}: inputs of {} and {} values for a gradient of {n}",
-                xr.len(),
-                p.len()
-            )
-        }
-        let ((x, r), gamma) = (xr.split_at(n), &p[..d]);
-        let block = d * ROWS_PER_BLOCK;
-        let mut out = vec![0f32; 2 * n + 2 * d];
-        let (dx, rest) = out.split_at_mut(n);
-        let (dr, params) = rest.split_at_mut(n);
-        let partials: Vec<Vec<f32>> = dx
-            .par_chunks_mut(block)
-            .zip(dr.par_chunks_mut(block))
-            .enumerate()
-            .map(|(i, (dx, dr))| {
-                let at = i * block;
-                let len = dx.len();
-                let mut s = vec![0f32; len];
-                self.0.sum_into(&mut s, &x[at..at + len], &r[at..at + len], at);
-                let mut sums = vec![0f32; 2 * d];
-                backward_rows(dr, &s, &dy[at..at + len], gamma, &mut sums, self.0.eps);
-                match &self.0.mask {
-                    Some(m) => dx
-                        .iter_mut()
-                        .zip(&*dr)
-                        .zip(&m[at..at + len])
-                        .for_each(|((dx, g), m)| *dx = g * m),
-                    None => dx.copy_from_slice(dr),
-                }
-                sums
-            })
-            .collect();
-        for block in &partials {
-            for (p, s) in params.iter_mut().zip(block) {
-                *p += s;
+impl ResidualNorm {
+    /// `dx | d residual | dgamma | dbeta`, flat, from the op's inputs and the
+    /// output's gradient `dy` (contiguous CPU tensors).
+    fn backward(&self, x: &Tensor, residual: &Tensor, params: &Tensor, dy: &Tensor) -> candle_core::Result<Tensor> {
+        let name = "residual-layer-norm-backward";
+        let d = *dy.dims().last().unwrap_or(&0);
+        let out = with_values([x, residual, params, dy], name, |[x, r, p, dy]| {
+            let n = dy.len();
+            if d == 0 || x.len() != n || r.len() != n || p.len() != 2 * d {
+                bail!(
+                    "{name}: inputs of {}, {} and {} values for a gradient of {n}",
+                    x.len(),
+                    r.len(),
+                    p.len()
+                )
             }
-        }
-        Ok((CpuStorage::F32(out), Shape::from(2 * n + 2 * d)))
+            let gamma = &p[..d];
+            let block = d * ROWS_PER_BLOCK;
+            let mut partials = Vec::new();
+            let fill = |out: &mut [MaybeUninit<f32>]| {
+                let (dx, rest) = out.split_at_mut(n);
+                let (dr, params) = rest.split_at_mut(n);
+                partials = dx
+                    .par_chunks_mut(block)
+                    .zip(dr.par_chunks_mut(block))
+                    .enumerate()
+                    .map(|(i, (dx, dr))| {
+                        let at = i * block;
+                        let len = dx.len();
+                        let mut s = vec![0f32; len];
+                        self.sum_into(&mut s, &x[at..at + len], &r[at..at + len], at);
+                        let mut sums = vec![0f32; 2 * d];
+                        let dr = zeroed(dr);
+                        backward_rows(dr, &s, &dy[at..at + len], gamma, &mut sums, self.eps);
+                        match &self.mask {
+                            Some(m) => dx.iter_mut().zip(&*dr).zip(&m[at..at + len]).for_each(|((dx, g), m)| {
+                                dx.write(g * m);
+                            }),
+                            None => {
+                                dx.write_copy_of_slice(dr);
+                            }
+                        }
+                        sums
+                    })
+                    .collect();
+                // The parameters' gradients: the blocks' partial sums, added in block order.
+                zeroed(params);
+            };
+            // SAFETY: dx and d residual are written block by block, the parameters' part by `zeroed`.
+            let mut out = unsafe { written(2 * n + 2 * d, fill) };
+            let params = &mut out[2 * n..];
+            for block in &partials {
+                for (p, s) in params.iter_mut().zip(block) {
+                    *p += s;
+                }
+            }
+            Ok(out)
+        })?;
+        let len = out.len();
+        Tensor::from_vec(out, len, dy.device())
     }
 }
 

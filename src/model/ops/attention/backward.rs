@@ -2,11 +2,12 @@
 
 use super::super::matmul::{product, Matrix};
 use super::super::simd::{self, multiversion};
-use super::super::values;
+use super::super::{with_values, written};
 use super::{multiply, Attention, Sizes};
-use candle_core::{bail, CpuStorage, CustomOp3, Layout};
+use candle_core::{bail, Tensor};
 use gemm::Parallelism;
 use rayon::prelude::*;
+use std::mem::MaybeUninit;
 
 multiversion! {
     /// Softmax backward in place: `dp` becomes `p * (dp - rowsum(dp * p))`.
@@ -20,56 +21,44 @@ multiversion! {
     }
 }
 
-/// The backward kernel: inputs `[q; k]` (stacked on the batch dimension),
-/// `v`, `dO`; output `dq | dk | dv`, flat.
-pub(super) struct AttentionBackward<'a>(pub(super) &'a Attention);
-
-impl CustomOp3 for AttentionBackward<'_> {
-    fn name(&self) -> &'static str {
-        "attention-backward"
-    }
-
-    fn cpu_fwd(
-        &self,
-        qks: &CpuStorage,
-        qkl: &Layout,
-        vs: &CpuStorage,
-        vl: &Layout,
-        dos: &CpuStorage,
-        dol: &Layout,
-    ) -> candle_core::Result<(CpuStorage, candle_core::Shape)> {
-        let op = self.0;
-        let name = "attention-backward";
-        let (qk, v, d_out) = (values(qks, qkl, name)?, values(vs, vl, name)?, values(dos, dol, name)?);
-        let n = v.len();
-        if qk.len() != 2 * n || d_out.len() != n {
-            bail!(
-                "{name}: inputs of {}, {} and {} values do not fit",
-                qk.len(),
-                n,
-                d_out.len()
-            )
-        }
-        let (q, k) = qk.split_at(n);
-        let Sizes { t, h, .. } = op.shape;
-        let mut grads = vec![0f32; 3 * n];
-        let (dq, rest) = grads.split_at_mut(n);
-        let (dk, dv) = rest.split_at_mut(n);
-        dq.par_chunks_mut(t * h)
-            .zip(dk.par_chunks_mut(t * h).zip(dv.par_chunks_mut(t * h)))
-            .enumerate()
-            .for_each(|(bi, (dq, (dk, dv)))| {
-                let block = bi * t * h..(bi + 1) * t * h;
-                let inputs = [&q[block.clone()], &k[block.clone()], &v[block.clone()], &d_out[block]];
-                op.backward_text(bi, inputs, [dq, dk, dv]);
-            });
-        Ok((CpuStorage::F32(grads), candle_core::Shape::from(3 * n)))
-    }
-}
-
 impl Attention {
+    /// `dq | dk | dv`, flat, from the op's inputs and the output's gradient
+    /// (all contiguous CPU tensors of one shape).
+    pub(super) fn backward(&self, q: &Tensor, k: &Tensor, v: &Tensor, d_out: &Tensor) -> candle_core::Result<Tensor> {
+        let name = "attention-backward";
+        let n = q.elem_count();
+        let Sizes { t, h, .. } = self.shape;
+        let grads = with_values([q, k, v, d_out], name, |[q, k, v, d_out]| {
+            if [k.len(), v.len(), d_out.len()] != [n; 3] || n % (t * h) != 0 {
+                bail!(
+                    "{name}: q, k, v and dO of {n}, {}, {} and {} values do not fit",
+                    k.len(),
+                    v.len(),
+                    d_out.len()
+                )
+            }
+            // SAFETY: every text's block of dq, dk and dv is written in full
+            // (each head's columns by a product that does not read them).
+            Ok(unsafe {
+                written(3 * n, |grads| {
+                    let (dq, rest) = grads.split_at_mut(n);
+                    let (dk, dv) = rest.split_at_mut(n);
+                    dq.par_chunks_mut(t * h)
+                        .zip(dk.par_chunks_mut(t * h).zip(dv.par_chunks_mut(t * h)))
+                        .enumerate()
+                        .for_each(|(bi, (dq, (dk, dv)))| {
+                            let block = bi * t * h..(bi + 1) * t * h;
+                            let inputs = [&q[block.clone()], &k[block.clone()], &v[block.clone()], &d_out[block]];
+                            self.backward_text(bi, inputs, [dq, dk, dv]);
+                        });
+                })
+            })
+        })?;
+        Tensor::from_vec(grads, 3 * n, q.device())
+    }
+
     /// Gradients of one text: `inputs` are its q, k, v, dO blocks, `grads` its dq, dk, dv.
-    fn backward_text(&self, bi: usize, inputs: [&[f32]; 4], grads: [&mut [f32]; 3]) {
+    fn backward_text(&self, bi: usize, inputs: [&[f32]; 4], grads: [&mut [MaybeUninit<f32>]; 3]) {
         let [q, k, v, d_out] = inputs;
         let [dq, dk, dv] = grads;
         let Sizes { t, h, heads, .. } = self.shape;
@@ -88,7 +77,7 @@ impl Attention {
             unsafe {
                 // dV = (P D)^T dO
                 product(
-                    dv[hi * dh..].as_mut_ptr(),
+                    dv[hi * dh..].as_mut_ptr().cast::<f32>(),
                     h,
                     false,
                     (t, dh, t),
@@ -117,7 +106,7 @@ impl Attention {
             unsafe {
                 // dQ = scale dS K, dK = scale dS^T Q
                 product(
-                    dq[hi * dh..].as_mut_ptr(),
+                    dq[hi * dh..].as_mut_ptr().cast::<f32>(),
                     h,
                     false,
                     (t, dh, t),
@@ -127,7 +116,7 @@ impl Attention {
                     Parallelism::None,
                 );
                 product(
-                    dk[hi * dh..].as_mut_ptr(),
+                    dk[hi * dh..].as_mut_ptr().cast::<f32>(),
                     h,
                     false,
                     (t, dh, t),

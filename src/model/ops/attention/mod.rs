@@ -20,11 +20,11 @@ mod backward;
 use super::fast_math::exp;
 use super::matmul::{product, Matrix};
 use super::simd::{self, multiversion};
-use super::{unpack, values};
-use backward::AttentionBackward;
+use super::{unpack, values, written};
 use candle_core::{bail, CpuStorage, CustomOp3, Layout, Tensor};
 use gemm::Parallelism;
 use rayon::prelude::*;
+use std::mem::MaybeUninit;
 use std::sync::Arc;
 
 /// What fixes one attention call besides `q`, `k` and `v`.
@@ -183,31 +183,35 @@ impl CustomOp3 for Attention {
         );
         let Sizes { t, h, heads, .. } = self.shape;
         let dh = self.shape.head_dim();
-        let mut out = vec![0f32; q.len()];
-        out.par_chunks_mut(t * h).enumerate().for_each(|(bi, out)| {
-            let block = bi * t * h..(bi + 1) * t * h;
-            let (q, k, v) = (&q[block.clone()], &k[block.clone()], &v[block]);
-            let mut p = vec![0f32; t * t];
-            for hi in 0..heads {
-                self.probabilities(&mut p, q, k, bi, hi);
-                if let Some(d) = self.dropout_of(bi, hi) {
-                    multiply(&mut p, d);
+        let fill = |out: &mut [MaybeUninit<f32>]| {
+            out.par_chunks_mut(t * h).enumerate().for_each(|(bi, out)| {
+                let block = bi * t * h..(bi + 1) * t * h;
+                let (q, k, v) = (&q[block.clone()], &k[block.clone()], &v[block]);
+                let mut p = vec![0f32; t * t];
+                for hi in 0..heads {
+                    self.probabilities(&mut p, q, k, bi, hi);
+                    if let Some(d) = self.dropout_of(bi, hi) {
+                        multiply(&mut p, d);
+                    }
+                    // SAFETY: out, v are this text's [t, h] blocks; p is t x t.
+                    unsafe {
+                        product(
+                            out[hi * dh..].as_mut_ptr().cast::<f32>(),
+                            h,
+                            false,
+                            (t, dh, t),
+                            Matrix::rows(&p, t),
+                            Matrix::rows(&v[hi * dh..], h),
+                            1.0,
+                            Parallelism::None,
+                        )
+                    };
                 }
-                // SAFETY: out, v are this text's [t, h] blocks; p is t x t.
-                unsafe {
-                    product(
-                        out[hi * dh..].as_mut_ptr(),
-                        h,
-                        false,
-                        (t, dh, t),
-                        Matrix::rows(&p, t),
-                        Matrix::rows(&v[hi * dh..], h),
-                        1.0,
-                        Parallelism::None,
-                    )
-                };
-            }
-        });
+            });
+        };
+        // SAFETY: each head's columns of every text's block are written by a
+        // product that does not read them, and the heads cover every column.
+        let out = unsafe { written(q.len(), fill) };
         Ok((CpuStorage::F32(out), ql.shape().clone()))
     }
 
@@ -219,9 +223,7 @@ impl CustomOp3 for Attention {
         _out: &Tensor,
         d_out: &Tensor,
     ) -> candle_core::Result<(Option<Tensor>, Option<Tensor>, Option<Tensor>)> {
-        // Four inputs (q, k, v, dO) through a three-input op: q and k stacked as one.
-        let qk = Tensor::cat(&[q, k], 0)?;
-        let packed = qk.apply_op3_no_bwd(v, &d_out.contiguous()?, &AttentionBackward(self))?;
+        let packed = self.backward(q, k, v, &d_out.contiguous()?)?;
         let [dq, dk, dv] = unpack(&packed, [q.shape(), k.shape(), v.shape()])?;
         Ok((Some(dq), Some(dk), Some(dv)))
     }
