@@ -29,7 +29,7 @@ impl Attention {
         let n = q.elem_count();
         let Sizes { t, h, .. } = self.shape;
         let grads = with_values([q, k, v, d_out], name, |[q, k, v, d_out]| {
-            if [k.len(), v.len(), d_out.len()] != [n; 3] || n % (t * h) != 0 {
+            if [k.len(), v.len(), d_out.len()] != [n; 3] || !n.is_multiple_of(t * h) {
                 bail!(
                     "{name}: q, k, v and dO of {n}, {}, {} and {} values do not fit",
                     k.len(),
