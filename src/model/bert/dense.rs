@@ -33,4 +33,9 @@ impl Dense {
     pub fn forward(&self, x: &Tensor, train: bool) -> candle_core::Result<Tensor> {
         ops::linear(x, &param(&self.weight, train), &param(&self.bias, train))
     }
+
+    /// `gelu(x W^T + b)` as one operation (the feed-forward block's first layer).
+    pub fn forward_gelu(&self, x: &Tensor, train: bool) -> candle_core::Result<Tensor> {
+        ops::linear_gelu(x, &param(&self.weight, train), &param(&self.bias, train))
+    }
 }

@@ -95,7 +95,7 @@ impl Layer {
         let attended = self.attention_out.forward(&context, train)?;
         let mask = self.hidden_dropout.mask(attended.elem_count(), train);
         let a = self.attention_norm.forward_residual(&attended, h, mask, train)?;
-        let inner = ops::gelu_erf(&self.intermediate.forward(&a, train)?)?;
+        let inner = self.intermediate.forward_gelu(&a, train)?;
         let out = self.output.forward(&inner, train)?;
         let mask = self.hidden_dropout.mask(out.elem_count(), train);
         self.output_norm.forward_residual(&out, &a, mask, train)

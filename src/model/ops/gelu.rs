@@ -46,6 +46,42 @@ multiversion! {
     }
 }
 
+multiversion! {
+    /// `v = v * Phi(v)` in place over one block.
+    fn in_place_block(v: &mut [f32]) {
+        for v in v.iter_mut() {
+            *v *= cdf(*v);
+        }
+    }
+}
+
+/// GELU of every value of `x`, into a new buffer.
+pub(super) fn forward_values(x: &[f32]) -> Vec<f32> {
+    let fill = |y: &mut [MaybeUninit<f32>]| {
+        y.par_chunks_mut(BLOCK)
+            .zip(x.par_chunks(BLOCK))
+            .for_each(|(y, x)| forward_block(y, x))
+    };
+    // SAFETY: the blocks cover y, each value written once.
+    unsafe { written(x.len(), fill) }
+}
+
+/// GELU of every value of `x`, in place (when nothing keeps the input for a backward pass).
+pub(super) fn forward_in_place(x: &mut [f32]) {
+    x.par_chunks_mut(BLOCK).for_each(in_place_block);
+}
+
+/// The input's gradient from the input `x` and the output's gradient `dy` (of `x`'s length).
+pub(super) fn backward_values(x: &[f32], dy: &[f32]) -> Vec<f32> {
+    let fill = |dx: &mut [MaybeUninit<f32>]| {
+        dx.par_chunks_mut(BLOCK)
+            .zip(x.par_chunks(BLOCK).zip(dy.par_chunks(BLOCK)))
+            .for_each(|(dx, (x, dy))| backward_block(dx, x, dy))
+    };
+    // SAFETY: the blocks cover dx (dy has x's length: the callers check).
+    unsafe { written(x.len(), fill) }
+}
+
 struct Gelu;
 
 impl CustomOp1 for Gelu {
@@ -55,14 +91,7 @@ impl CustomOp1 for Gelu {
 
     fn cpu_fwd(&self, storage: &CpuStorage, layout: &Layout) -> candle_core::Result<(CpuStorage, Shape)> {
         let x = values(storage, layout, self.name())?;
-        let fill = |y: &mut [MaybeUninit<f32>]| {
-            y.par_chunks_mut(BLOCK)
-                .zip(x.par_chunks(BLOCK))
-                .for_each(|(y, x)| forward_block(y, x))
-        };
-        // SAFETY: the blocks cover y, each value written once.
-        let y = unsafe { written(x.len(), fill) };
-        Ok((CpuStorage::F32(y), layout.shape().clone()))
+        Ok((CpuStorage::F32(forward_values(x)), layout.shape().clone()))
     }
 
     fn bwd(&self, x: &Tensor, _y: &Tensor, dy: &Tensor) -> candle_core::Result<Option<Tensor>> {
@@ -92,14 +121,7 @@ impl CustomOp2 for GeluBackward {
                 x.len()
             )
         }
-        let fill = |dx: &mut [MaybeUninit<f32>]| {
-            dx.par_chunks_mut(BLOCK)
-                .zip(x.par_chunks(BLOCK).zip(dy.par_chunks(BLOCK)))
-                .for_each(|(dx, (x, dy))| backward_block(dx, x, dy))
-        };
-        // SAFETY: the blocks cover dx (x and dy have its length, checked above).
-        let dx = unsafe { written(x.len(), fill) };
-        Ok((CpuStorage::F32(dx), xl.shape().clone()))
+        Ok((CpuStorage::F32(backward_values(x, dy)), xl.shape().clone()))
     }
 }
 

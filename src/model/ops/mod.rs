@@ -38,7 +38,7 @@ pub use depthwise::Depthwise;
 pub use embedding::embedding;
 pub use gelu::gelu_erf;
 pub use layer_norm::layer_norm;
-pub use linear::linear;
+pub use linear::{linear, linear_gelu};
 pub use pointwise::pointwise_conv;
 pub use residual_norm::residual_layer_norm;
 pub use softmax::softmax_last_dim;
