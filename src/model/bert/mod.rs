@@ -75,9 +75,9 @@ impl Bert {
             .map(|i| Layer::new(c, seed, i as u64, vb.pp("encoder").pp("layer").pp(i.to_string())))
             .collect::<candle_core::Result<_>>()?;
         Ok(Bert {
-            word: candle_nn::embedding(c.vocab_size, h, emb.pp("word_embeddings"))?,
-            position: candle_nn::embedding(c.max_position_embeddings, h, emb.pp("position_embeddings"))?,
-            token_type: candle_nn::embedding(c.type_vocab_size, h, emb.pp("token_type_embeddings"))?,
+            word: table(c.vocab_size, h, emb.pp("word_embeddings"))?,
+            position: table(c.max_position_embeddings, h, emb.pp("position_embeddings"))?,
+            token_type: table(c.type_vocab_size, h, emb.pp("token_type_embeddings"))?,
             norm: LayerNorm::new(h, c.layer_norm_eps, emb.pp("LayerNorm"))?,
             dropout: Dropout::new(c.hidden_dropout_prob as f32, seed, 0),
             layers,
@@ -85,6 +85,16 @@ impl Bert {
             pad_token_id: c.pad_token_id,
         })
     }
+}
+
+/// An embedding table of `rows` x `hidden` named `weight` under `vb`.
+///
+/// Why not `candle_nn::embedding`: it asks for normal random values, which
+/// candle draws one by one from its unseeded generator (a quarter of a second
+/// for MiniLM's word table, every run), only for the seeded initialisation or
+/// the checkpoint to overwrite them.
+fn table(rows: usize, hidden: usize, vb: VarBuilder) -> candle_core::Result<Embedding> {
+    Ok(Embedding::new(vb.get((rows, hidden), "weight")?, hidden))
 }
 
 impl Backbone for Bert {
