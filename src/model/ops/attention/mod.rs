@@ -102,8 +102,7 @@ multiversion! {
                 *s += b;
             }
             let max = simd::max(row);
-            row.iter_mut().for_each(|s| *s = exp(*s - max));
-            let inv = 1.0 / simd::sum(row);
+            let inv = 1.0 / simd::map_sum(row, |s| exp(s - max));
             row.iter_mut().for_each(|s| *s *= inv);
         }
     }
