@@ -9,6 +9,7 @@
 //! `d residual = ds` and `dx = ds * mask`.
 
 use super::layer_norm::{backward_rows, forward_rows};
+use super::simd::multiversion;
 use super::{last_dim, unpack, values, with_values, written, zeroed, ROWS_PER_BLOCK};
 use candle_core::{bail, CpuStorage, CustomOp3, Layout, Shape, Tensor};
 use rayon::prelude::*;
@@ -49,17 +50,11 @@ pub fn residual_layer_norm(
     )
 }
 
-struct ResidualNorm {
-    eps: f32,
-    mask: Option<Arc<Vec<f32>>>,
-}
-
-impl ResidualNorm {
-    /// `x * mask + residual` into `s`, for the values from position `at` on.
-    fn sum_into(&self, s: &mut [f32], x: &[f32], residual: &[f32], at: usize) {
-        match &self.mask {
+multiversion! {
+    /// `s = x * mask + residual` (`x + residual` without a mask).
+    fn residual_sum(s: &mut [f32], x: &[f32], residual: &[f32], mask: Option<&[f32]>) {
+        match mask {
             Some(m) => {
-                let m = &m[at..at + s.len()];
                 for i in 0..s.len() {
                     s[i] = x[i] * m[i] + residual[i];
                 }
@@ -70,6 +65,19 @@ impl ResidualNorm {
                 }
             }
         }
+    }
+}
+
+struct ResidualNorm {
+    eps: f32,
+    mask: Option<Arc<Vec<f32>>>,
+}
+
+impl ResidualNorm {
+    /// `x * mask + residual` into `s`, for the values from position `at` on.
+    fn sum_into(&self, s: &mut [f32], x: &[f32], residual: &[f32], at: usize) {
+        let mask = self.mask.as_ref().map(|m| &m[at..at + s.len()]);
+        residual_sum(s, x, residual, mask);
     }
 
     /// Checked values: x, residual, gamma, beta, width.

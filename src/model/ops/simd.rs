@@ -107,7 +107,11 @@ pub fn max(xs: &[f32]) -> f32 {
     while width > 1 {
         width /= 2;
         for i in 0..width {
-            acc[i] = if acc[i + width] > acc[i] { acc[i + width] } else { acc[i] };
+            acc[i] = if acc[i + width] > acc[i] {
+                acc[i + width]
+            } else {
+                acc[i]
+            };
         }
     }
     acc[0].max(rest)
