@@ -211,7 +211,9 @@ fn three_shards_merge_into_the_unsharded_runs() {
         sizes.push(part["runs"].as_array().unwrap().len());
     }
     assert_eq!(sizes.iter().sum::<usize>(), 12);
-    assert!(sizes.iter().all(|&n| n >= 3), "unbalanced shards: {sizes:?}");
+    // Shards balance expected cost, not run counts (a probe weighs a quarter of
+    // a full training run): every shard gets work, and the light ones more runs.
+    assert!(sizes.iter().all(|&n| n >= 2), "a shard with almost nothing: {sizes:?}");
     expect_code(&fx.run(&["merge", "s1", "s2", "s3", "--out", "merged"]), 0);
     let merged = read_json(&fx.path("merged/results.json"));
     assert!(merged.get("partial").is_none());
