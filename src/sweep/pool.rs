@@ -216,8 +216,9 @@ mod tests {
             [
                 "finetune-b128-s0",
                 "scratch-b128-s1",
-                "probe-b128-s0",
+                // A probe trains only a head: below a full run of a quarter of its labels.
                 "finetune-b32-s0",
+                "probe-b128-s0",
                 "scratch-b8-s0"
             ]
         );
