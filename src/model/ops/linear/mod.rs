@@ -7,6 +7,8 @@
 //! activations those buffers cost more than the products. Here the forward
 //! pass is one matrix product that starts from the bias, and the backward
 //! pass two products (`dx = dy W`, `dW = dy^T x`) and a column sum.
+//! [`linear_gelu`] is the same operation with the feed-forward block's GELU
+//! after the product.
 
 mod backward;
 
@@ -100,7 +102,10 @@ struct PreActivation {
 
 impl CustomOp3 for Linear {
     fn name(&self) -> &'static str {
-        "linear"
+        match self.gelu {
+            Some(_) => "linear-gelu",
+            None => "linear",
+        }
     }
 
     fn cpu_fwd(
