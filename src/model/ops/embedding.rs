@@ -11,7 +11,7 @@
 //! [`super::grad_sink`] it is the optimiser's buffer that is filled.
 
 use super::grad_sink;
-use super::values;
+use super::{values, with_values};
 use candle_core::{bail, CpuStorage, CustomOp1, Layout, Shape, Tensor};
 use std::sync::Arc;
 
@@ -67,19 +67,31 @@ impl CustomOp1 for Lookup {
 
     fn bwd(&self, table: &Tensor, _y: &Tensor, dy: &Tensor) -> candle_core::Result<Option<Tensor>> {
         let width = table.dim(1)?;
-        let dy = dy.contiguous()?.flatten_all()?.to_vec1::<f32>()?;
-        let into_sink = |slot: &mut [f32], accumulate: bool| {
-            if !accumulate {
-                slot.fill(0.0);
+        let dy = dy.contiguous()?;
+        let gradient = with_values([&dy], self.name(), |[dy]| {
+            if dy.len() != self.ids.len() * width {
+                bail!(
+                    "embedding: gradient of {} values for {} rows of {width}",
+                    dy.len(),
+                    self.ids.len()
+                )
             }
-            self.scatter(slot, &dy, width);
-        };
-        if grad_sink::write(table.id(), into_sink) {
-            return Ok(None);
-        }
-        let mut gradient = vec![0f32; table.elem_count()];
-        self.scatter(&mut gradient, &dy, width);
-        Ok(Some(Tensor::from_vec(gradient, table.shape(), table.device())?))
+            let into_sink = |slot: &mut [f32], accumulate: bool| {
+                if !accumulate {
+                    slot.fill(0.0);
+                }
+                self.scatter(slot, dy, width);
+            };
+            if grad_sink::write(table.id(), into_sink) {
+                return Ok(None);
+            }
+            let mut gradient = vec![0f32; table.elem_count()];
+            self.scatter(&mut gradient, dy, width);
+            Ok(Some(gradient))
+        })?;
+        gradient
+            .map(|g| Tensor::from_vec(g, table.shape(), table.device()))
+            .transpose()
     }
 }
 
