@@ -55,6 +55,22 @@ multiversion! {
     }
 }
 
+multiversion! {
+    /// `z += bias` in every row of `z` (rows of `bias.len()`).
+    fn add_to_rows(z: &mut [f32], bias: &[f32]) {
+        for row in z.chunks_mut(bias.len()) {
+            for (z, b) in row.iter_mut().zip(bias) {
+                *z += b;
+            }
+        }
+    }
+}
+
+/// Values per block of whole rows of `width` (at least one row).
+fn row_block(width: usize) -> usize {
+    (BLOCK / width).max(1) * width
+}
+
 /// GELU of every value of `x`, into a new buffer.
 pub(super) fn forward_values(x: &[f32]) -> Vec<f32> {
     let fill = |y: &mut [MaybeUninit<f32>]| {
@@ -66,9 +82,32 @@ pub(super) fn forward_values(x: &[f32]) -> Vec<f32> {
     unsafe { written(x.len(), fill) }
 }
 
-/// GELU of every value of `x`, in place (when nothing keeps the input for a backward pass).
-pub(super) fn forward_in_place(x: &mut [f32]) {
-    x.par_chunks_mut(BLOCK).for_each(in_place_block);
+/// `z += bias` in every row, then the GELU of `z` into a new buffer (`z`,
+/// the pre-activation, is kept for the backward pass).
+///
+/// Why the bias here: a matrix product that starts from the bias needs the
+/// bias written into every row first, a pass over memory; added block by
+/// block just before the GELU, it costs nothing. Each value is `acc + b`
+/// either way, so the bits are those of the product that starts from it.
+pub(super) fn bias_forward_values(z: &mut [f32], bias: &[f32]) -> Vec<f32> {
+    let (block, n) = (row_block(bias.len()), z.len());
+    let fill = |y: &mut [MaybeUninit<f32>]| {
+        y.par_chunks_mut(block).zip(z.par_chunks_mut(block)).for_each(|(y, z)| {
+            add_to_rows(z, bias);
+            forward_block(y, z)
+        })
+    };
+    // SAFETY: the blocks cover y, each value written once.
+    unsafe { written(n, fill) }
+}
+
+/// `z += bias` in every row and the GELU, in place (evaluation: nothing
+/// keeps the pre-activation for a backward pass).
+pub(super) fn bias_forward_in_place(z: &mut [f32], bias: &[f32]) {
+    z.par_chunks_mut(row_block(bias.len())).for_each(|z| {
+        add_to_rows(z, bias);
+        in_place_block(z)
+    });
 }
 
 /// The input's gradient from the input `x` and the output's gradient `dy` (of `x`'s length).

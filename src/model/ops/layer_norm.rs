@@ -6,9 +6,10 @@
 //! `rstd` are recomputed from `x` (cheaper than keeping them).
 
 use super::simd::{self, multiversion};
-use super::{last_dim, unpack, values, ROWS_PER_BLOCK};
+use super::{last_dim, unpack, values, written, zeroed, ROWS_PER_BLOCK};
 use candle_core::{bail, CpuStorage, CustomOp3, Layout, Shape, Tensor};
 use rayon::prelude::*;
+use std::mem::MaybeUninit;
 
 /// Normalises the last dimension of `x` and applies the affine `gamma`, `beta`.
 pub fn layer_norm(x: &Tensor, gamma: &Tensor, beta: &Tensor, eps: f32) -> candle_core::Result<Tensor> {
@@ -103,10 +104,14 @@ impl CustomOp3 for LayerNorm {
         if beta.len() != d {
             bail!("layer-norm: {} shift values for rows of {d}", beta.len())
         }
-        let mut y = vec![0f32; x.len()];
-        y.par_chunks_mut(d * ROWS_PER_BLOCK)
-            .zip(x.par_chunks(d * ROWS_PER_BLOCK))
-            .for_each(|(y, x)| forward_rows(y, x, gamma, beta, self.eps));
+        let fill = |y: &mut [MaybeUninit<f32>]| {
+            y.par_chunks_mut(d * ROWS_PER_BLOCK)
+                .zip(x.par_chunks(d * ROWS_PER_BLOCK))
+                .for_each(|(y, x)| forward_rows(zeroed(y), x, gamma, beta, self.eps))
+        };
+        // SAFETY: the blocks cover y (each zeroed where the threads work, not
+        // in one pass ahead of them), and forward_rows writes every row.
+        let y = unsafe { written(x.len(), fill) };
         Ok((CpuStorage::F32(y), xl.shape().clone()))
     }
 

@@ -119,13 +119,16 @@ impl CustomOp3 for ResidualNorm {
     ) -> candle_core::Result<(CpuStorage, Shape)> {
         let (x, r, gamma, beta, d) = self.operands((xs, xl), (rs, rl), (ps, pl), self.name())?;
         let block = d * ROWS_PER_BLOCK;
-        let mut y = vec![0f32; x.len()];
-        y.par_chunks_mut(block).enumerate().for_each(|(i, y)| {
-            let at = i * block;
-            let mut s = vec![0f32; y.len()];
-            self.sum_into(&mut s, &x[at..at + y.len()], &r[at..at + y.len()], at);
-            forward_rows(y, &s, gamma, beta, self.eps);
-        });
+        let fill = |y: &mut [MaybeUninit<f32>]| {
+            y.par_chunks_mut(block).enumerate().for_each(|(i, y)| {
+                let at = i * block;
+                let mut s = vec![0f32; y.len()];
+                self.sum_into(&mut s, &x[at..at + y.len()], &r[at..at + y.len()], at);
+                forward_rows(zeroed(y), &s, gamma, beta, self.eps);
+            })
+        };
+        // SAFETY: the blocks cover y, each zeroed and then written row by row.
+        let y = unsafe { written(x.len(), fill) };
         Ok((CpuStorage::F32(y), xl.shape().clone()))
     }
 

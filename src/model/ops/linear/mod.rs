@@ -118,22 +118,16 @@ impl CustomOp3 for Linear {
         bl: &Layout,
     ) -> candle_core::Result<(CpuStorage, Shape)> {
         let (x, w, b, (rows, in_dim, out_dim)) = operands((xs, xl), (ws, wl), (bs, bl), self.name())?;
-        // The bias in every row, written by all threads (one thread's copy was 4% of a forward pass on two).
-        let fill = |y: &mut [MaybeUninit<f32>]| {
-            y.par_chunks_mut(out_dim * ROWS_PER_BLOCK).for_each(|block| {
-                for row in block.chunks_mut(out_dim) {
-                    row.write_copy_of_slice(b);
-                }
-            })
-        };
-        // SAFETY: every row of y gets a copy of the bias.
-        let mut y = unsafe { written(rows * out_dim, fill) };
-        // SAFETY: x is rows x in, w is out x in (read transposed), as `operands` checked.
-        unsafe {
+        // With a GELU after it, the product starts from zero and the GELU's
+        // pass adds the bias; without, it starts from the bias in every row.
+        let from_bias = self.gelu.is_none();
+        // SAFETY (both closures): x is rows x in, w is out x in (read
+        // transposed), as `operands` checked; y is rows x out.
+        let multiply = |y: *mut f32| unsafe {
             product(
-                y.as_mut_ptr(),
+                y,
                 out_dim,
-                true,
+                from_bias,
                 (rows, out_dim, in_dim),
                 Matrix::rows(x, in_dim),
                 Matrix::rows(w, in_dim).transposed(),
@@ -141,16 +135,30 @@ impl CustomOp3 for Linear {
                 all_threads(),
             )
         };
+        let fill = |y: &mut [MaybeUninit<f32>]| {
+            if from_bias {
+                // The bias in every row, written by all threads (one thread's copy was 4% of a forward pass on two).
+                y.par_chunks_mut(out_dim * ROWS_PER_BLOCK).for_each(|block| {
+                    for row in block.chunks_mut(out_dim) {
+                        row.write_copy_of_slice(b);
+                    }
+                });
+            }
+            multiply(y.as_mut_ptr().cast())
+        };
+        // SAFETY: every row of y gets a copy of the bias before the product
+        // adds to it, or the product (which then does not read y) writes it all.
+        let mut y = unsafe { written(rows * out_dim, fill) };
         let y = match &self.gelu {
             None => y,
             Some(pre) if pre.keep => {
-                let activated = gelu::forward_values(&y);
+                let activated = gelu::bias_forward_values(&mut y, b);
                 // The op runs its forward pass once, so the cell is empty.
                 let _ = pre.kept.set(y);
                 activated
             }
             Some(_) => {
-                gelu::forward_in_place(&mut y);
+                gelu::bias_forward_in_place(&mut y, b);
                 y
             }
         };
