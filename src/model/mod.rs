@@ -195,8 +195,9 @@ pub trait Backbone: Send + Sync {
     /// Width of the feature vector the head receives.
     fn feature_dim(&self) -> usize;
     /// The padding token id, for a backbone that reads token ids and ignores
-    /// padding: evaluation may then sort texts by length and drop trailing
-    /// padding columns (the training stage's evaluation batches do).
+    /// padding: a pass may then drop the trailing columns that are padding in
+    /// all its rows (training batches and evaluation passes do; evaluation
+    /// sorts texts by length first).
     fn padding_id(&self) -> Option<u32> {
         None
     }

@@ -1,15 +1,11 @@
 //! How evaluation splits a dataset into forward passes.
 //!
-//! Texts are padded to the suite's `max_tokens`, but most are much shorter
-//! (Rotten Tomatoes with MiniLM's tokenizer: 27 tokens on average out of 48).
 //! Evaluation order does not matter, so for token inputs the rows are sorted
 //! by length and each pass drops the trailing columns that are padding in all
-//! of its rows: the encoder then runs on about 28 columns instead of 48. This
-//! changes no result beyond rounding: padding gets no attention and is left
-//! out of the mean pooling, and positions are unchanged because only
-//! trailing columns go. Training batches keep their full width, so that
-//! their dropout masks, drawn per element, stay what they were.
+//! of its rows ([`super::padding`]): on Rotten Tomatoes the encoder then runs
+//! on about 28 columns instead of 48.
 
+use super::padding::{columns_needed, token_lengths};
 use crate::Result;
 use candle_core::Tensor;
 
@@ -66,19 +62,13 @@ pub fn eval_batches(x: &Tensor, chunk: usize, pad_id: Option<u32>) -> Result<Vec
             })
             .collect());
     };
-    // Token ids are stored as f32, exactly (ids are far below 2^24).
-    let rows = x.to_vec2::<f32>()?;
-    let pad = pad as f32;
-    let lengths: Vec<usize> = rows
-        .iter()
-        .map(|r| r.iter().rposition(|&id| id != pad).map_or(0, |last| last + 1))
-        .collect();
+    let lengths = token_lengths(x, pad)?;
     let mut order: Vec<u32> = (0..n as u32).collect();
     order.sort_by_key(|&i| (lengths[i as usize], i));
     order
         .chunks(chunk)
         .map(|rows| {
-            let columns = rows.iter().map(|&i| lengths[i as usize]).max().unwrap_or(0).max(1);
+            let columns = columns_needed(rows, &lengths);
             Ok(EvalBatch::Rows {
                 indices: Tensor::from_slice(rows, rows.len(), x.device())?,
                 columns,

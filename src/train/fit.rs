@@ -2,6 +2,7 @@
 
 use super::adamw::FusedAdamW;
 use super::eval_batches::eval_batches;
+use super::padding::{columns_needed, token_lengths};
 use super::PreparedModel;
 use crate::measure::stopwatch::Stopwatch;
 use crate::model::{Freeze, Mode};
@@ -118,6 +119,11 @@ pub fn fit(
         stop: StopReason::MaxEpochs,
     };
     let mut first_loss: Option<f32> = None;
+    // Token rows' lengths, so that each batch drops the padding all its rows share.
+    let lengths = match model.network.padding_id() {
+        Some(pad) => Some(token_lengths(train.0, pad)?),
+        None => None,
+    };
     let steps_per_epoch = n.div_ceil(batches.batch).max(cfg.min_steps_per_epoch);
     let mut since_best = 0;
     for epoch in 1..=cfg.max_epochs {
@@ -126,6 +132,7 @@ pub fn fit(
             model,
             opt: &mut opt,
             train,
+            lengths: lengths.as_deref(),
             first_loss: &mut first_loss,
         };
         let Some(train_loss) = step.epoch(&mut batches, steps_per_epoch, epoch, &mut out)? else {
@@ -220,6 +227,8 @@ struct Step<'a> {
     model: &'a PreparedModel,
     opt: &'a mut FusedAdamW,
     train: (&'a Tensor, &'a Tensor),
+    /// Each training row's length in tokens (token inputs only).
+    lengths: Option<&'a [usize]>,
     /// The first batch's loss, the scale an exploding loss is measured against.
     first_loss: &'a mut Option<f32>,
 }
@@ -240,7 +249,11 @@ impl Step<'_> {
         for _ in 0..steps {
             let chunk = batches.next_batch();
             let idx = Tensor::from_slice(chunk, chunk.len(), x.device())?;
-            let loss = batch_loss(self.model, &x.index_select(&idx, 0)?, &y.index_select(&idx, 0)?)?;
+            let mut inputs = x.index_select(&idx, 0)?;
+            if let Some(lengths) = self.lengths {
+                inputs = inputs.narrow(1, 0, columns_needed(chunk, lengths).min(inputs.dim(1)?))?;
+            }
+            let loss = batch_loss(self.model, &inputs, &y.index_select(&idx, 0)?)?;
             let value = loss.to_scalar::<f32>()?;
             out.steps += 1;
             let limit = EXPLODING_FACTOR * self.first_loss.get_or_insert(value).max(1.0);

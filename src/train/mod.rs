@@ -5,12 +5,14 @@
 //! every run shares (build, train, test once); [`probe_cache`] lets a probe on
 //! a large frozen backbone train its head on features computed once;
 //! [`adamw`] is the optimiser, one in-place pass per parameter;
-//! [`eval_batches`] splits evaluation into forward passes.
+//! [`eval_batches`] splits evaluation into forward passes; [`padding`] finds
+//! the trailing padding that neither evaluation nor training computes.
 
 pub mod adamw;
 pub mod eval_batches;
 pub mod fit;
 pub mod matrix;
+pub mod padding;
 pub mod probe_cache;
 pub mod session;
 pub mod spec;
