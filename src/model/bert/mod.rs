@@ -261,6 +261,41 @@ mod tests {
         assert!(bert.features(&x, true).unwrap().track_op());
     }
 
+    /// Training drops the trailing columns that are padding in every row of a
+    /// batch; without dropout (whose masks follow the shape) the loss and
+    /// every gradient are those of the full-width batch.
+    #[test]
+    fn trimmed_training_batches_give_the_full_width_gradients() {
+        use crate::train::padding::{columns_needed, token_lengths};
+        let config = BertConfig {
+            hidden_dropout_prob: 0.0,
+            attention_probs_dropout_prob: 0.0,
+            ..tiny()
+        };
+        let spec = ModelSpec::Bert(config);
+        let m = prepare(&Strategy::Scratch.plan(&spec, 40, 3, 0, None).unwrap(), &Device::Cpu).unwrap();
+        let (x, y) = batch();
+        let lengths = token_lengths(&x, 0).unwrap();
+        let columns = columns_needed(&(0..8).collect::<Vec<u32>>(), &lengths);
+        assert_eq!(columns, 38);
+        let pass = |x: &Tensor| {
+            let logits = m.network.forward(x, Freeze::Nothing, Mode::Train).unwrap();
+            let loss = candle_nn::loss::cross_entropy(&logits, &y).unwrap();
+            (loss.to_scalar::<f32>().unwrap(), loss.backward().unwrap())
+        };
+        let (full_loss, full) = pass(&x);
+        let (trimmed_loss, trimmed) = pass(&x.narrow(1, 0, columns).unwrap());
+        assert!((full_loss - trimmed_loss).abs() < 1e-5, "{full_loss} vs {trimmed_loss}");
+        for (name, var) in m.varmap.data().lock().unwrap().iter() {
+            let (a, b) = (
+                full.get(var.as_tensor()).unwrap(),
+                trimmed.get(var.as_tensor()).unwrap(),
+            );
+            let diff = crate::model::ops::gradcheck::max_diff(a, b);
+            assert!(diff < 1e-5, "{name}: trimming changed the gradient by {diff}");
+        }
+    }
+
     /// Evaluation sorts texts by length and drops trailing padding columns;
     /// the class scores, put back in row order, are those of full-width passes.
     #[test]
