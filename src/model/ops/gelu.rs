@@ -23,7 +23,7 @@ pub fn gelu_erf(x: &Tensor) -> candle_core::Result<Tensor> {
 /// The standard normal distribution function.
 #[inline(always)]
 fn cdf(x: f32) -> f32 {
-    0.5 * (1.0 + erf(x * std::f32::consts::FRAC_1_SQRT_2))
+    erf(x * std::f32::consts::FRAC_1_SQRT_2).mul_add(0.5, 0.5)
 }
 
 multiversion! {
@@ -41,7 +41,7 @@ multiversion! {
         // 1 / sqrt(2 pi)
         const INV_SQRT_TAU: f32 = 0.398_942_3;
         for ((dx, &x), &g) in dx.iter_mut().zip(x).zip(dy) {
-            dx.write(g * (cdf(x) + x * INV_SQRT_TAU * exp(-0.5 * x * x)));
+            dx.write(g * (x * INV_SQRT_TAU).mul_add(exp(-0.5 * x * x), cdf(x)));
         }
     }
 }

@@ -6,7 +6,7 @@
 //! `rstd` are recomputed from `x` (cheaper than keeping them).
 
 use super::simd::{self, multiversion};
-use super::{last_dim, unpack, values, written, zeroed, ROWS_PER_BLOCK};
+use super::{last_dim, unpack, values, written, ROWS_PER_BLOCK};
 use candle_core::{bail, CpuStorage, CustomOp3, Layout, Shape, Tensor};
 use rayon::prelude::*;
 use std::mem::MaybeUninit;
@@ -31,13 +31,13 @@ fn moments(row: &[f32], eps: f32) -> (f32, f32) {
 }
 
 multiversion! {
-    /// LayerNorm of each row (width `gamma.len()`).
-    pub(super) fn forward_rows(y: &mut [f32], x: &[f32], gamma: &[f32], beta: &[f32], eps: f32) {
+    /// LayerNorm of each row (width `gamma.len()`), written over every value of `y`.
+    pub(super) fn forward_rows(y: &mut [MaybeUninit<f32>], x: &[f32], gamma: &[f32], beta: &[f32], eps: f32) {
         let d = gamma.len();
         for (y, x) in y.chunks_mut(d).zip(x.chunks(d)) {
             let (mean, rstd) = moments(x, eps);
             for i in 0..d {
-                y[i] = (x[i] - mean) * rstd * gamma[i] + beta[i];
+                y[i].write((x[i] - mean) * rstd * gamma[i] + beta[i]);
             }
         }
     }
@@ -107,10 +107,9 @@ impl CustomOp3 for LayerNorm {
         let fill = |y: &mut [MaybeUninit<f32>]| {
             y.par_chunks_mut(d * ROWS_PER_BLOCK)
                 .zip(x.par_chunks(d * ROWS_PER_BLOCK))
-                .for_each(|(y, x)| forward_rows(zeroed(y), x, gamma, beta, self.eps))
+                .for_each(|(y, x)| forward_rows(y, x, gamma, beta, self.eps))
         };
-        // SAFETY: the blocks cover y (each zeroed where the threads work, not
-        // in one pass ahead of them), and forward_rows writes every row.
+        // SAFETY: the blocks cover y, and forward_rows writes every value of each.
         let y = unsafe { written(x.len(), fill) };
         Ok((CpuStorage::F32(y), xl.shape().clone()))
     }
