@@ -4,11 +4,17 @@
 use std::process::Command;
 
 fn bench(args: &[&str]) -> std::process::Output {
-    Command::new(env!("CARGO_BIN_EXE_reuse-bench"))
-        .arg("bench")
-        .args(args)
-        .output()
-        .expect("run reuse-bench")
+    bench_with(args, None)
+}
+
+/// The benchmark with `$REUSE_BENCH_SIMD` set to `simd` (unset when None).
+fn bench_with(args: &[&str], simd: Option<&str>) -> std::process::Output {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_reuse-bench"));
+    cmd.arg("bench").args(args).env_remove("REUSE_BENCH_SIMD");
+    if let Some(level) = simd {
+        cmd.env("REUSE_BENCH_SIMD", level);
+    }
+    cmd.output().expect("run reuse-bench")
 }
 
 #[test]
@@ -28,6 +34,24 @@ fn an_epoch_benchmark_prints_one_parseable_line() {
     assert!(rate.is_finite() && rate > 0.0, "{rate}");
     let rss = v["peak_rss_bytes"].as_u64().unwrap();
     assert!(rss > 1 << 20 && rss < 8 << 30, "{rss}");
+    assert!(["avx512", "avx2", "baseline"].contains(&v["kernels"].as_str().unwrap()));
+}
+
+/// The cap on the project's own kernels is obeyed and recorded; a value it
+/// does not know is refused, naming the variable and the values it takes.
+#[test]
+fn the_vector_cap_is_recorded_and_a_bad_one_refused() {
+    let args = ["--workload", "mlp-epoch", "--iters", "1", "--warmup", "0", "--json"];
+    let out = bench_with(&args, Some("baseline"));
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).expect("one JSON line");
+    assert_eq!(v["kernels"], "baseline");
+
+    let out = bench_with(&args, Some("avx3"));
+    assert_eq!(out.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("REUSE_BENCH_SIMD=avx3") && err.contains("avx2"), "{err}");
+    assert!(out.stdout.is_empty());
 }
 
 #[test]

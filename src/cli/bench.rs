@@ -15,6 +15,9 @@ use strum::VariantArray;
     cnn-epoch     validate, train one epoch (1,250 examples, batch 32), validate: MNIST-1D CNN\n  \
     mlp-epoch     the same with the 40-256-256-5 MLP\n\n\
     The BERT workloads need the model files: bash .ci/fetch-data.sh data\n\
+    REUSE_BENCH_SIMD=avx2 (or baseline) runs the project's own kernels as a CPU without AVX-512\n\
+    would (the same results); with the --no-default-features build, whose matrix products stay\n\
+    at AVX2 too, that times an AVX2 machine's path on an AVX-512 one.\n\
     Side by side with PyTorch: benches/pytorch/setup.sh, then benches/pytorch/compare.sh")]
 pub struct BenchArgs {
     /// What to time (see below).
@@ -62,14 +65,15 @@ pub fn bench(args: BenchArgs) -> Result<ExitCode> {
     } else {
         let median_s = result.samples_per_iter as f64 / result.samples_per_s;
         println!(
-            "{}, {} thread(s): {:.1} samples/s ({:.4} s per iteration of {} samples, median of {}), peak RSS {:.0} MiB",
+            "{}, {} thread(s): {:.1} samples/s ({:.4} s per iteration of {} samples, median of {}), peak RSS {:.0} MiB, kernels {}",
             result.workload,
             result.threads,
             result.samples_per_s,
             median_s,
             result.samples_per_iter,
             result.iter_s.len(),
-            result.peak_rss_bytes as f64 / (1 << 20) as f64
+            result.peak_rss_bytes as f64 / (1 << 20) as f64,
+            result.kernels
         );
     }
     Ok(ExitCode::SUCCESS)

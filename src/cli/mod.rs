@@ -288,7 +288,9 @@ struct PretrainArgs {
 /// Parses the command line and runs it.
 pub fn main() -> Result<ExitCode> {
     reuse_bench::runtime::configure();
-    match Cli::parse().command {
+    let command = Cli::parse().command;
+    reuse_bench::model::ops::check_level_cap()?;
+    match command {
         Command::Run(args) => sweep::run(args),
         Command::Pretrain(args) => pretrain(args),
         Command::Report(args) => sweep::report(args),

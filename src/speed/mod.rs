@@ -76,6 +76,11 @@ pub struct BenchResult {
     pub samples_per_s: f64,
     /// The process's peak resident set size at the end.
     pub peak_rss_bytes: u64,
+    /// The vector units the project's own kernels ran on (`avx512`, `avx2`,
+    /// `baseline`; capped by `$REUSE_BENCH_SIMD`), so that an emulated run
+    /// says what it emulated. Absent from PyTorch's lines.
+    #[serde(default)]
+    pub kernels: String,
 }
 
 /// Learning rate, weight decay and batch of a workload: the sentiment
@@ -164,6 +169,7 @@ pub fn run(o: &BenchOptions) -> Result<BenchResult> {
         samples_per_s: samples_per_iter as f64 / median(&iter_s),
         iter_s,
         peak_rss_bytes: process::usage().peak_rss_bytes,
+        kernels: crate::model::ops::vector_level().name().into(),
     })
 }
 

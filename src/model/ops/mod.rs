@@ -41,6 +41,7 @@ pub use layer_norm::layer_norm;
 pub use linear::{linear, linear_gelu};
 pub use pointwise::pointwise_conv;
 pub use residual_norm::residual_layer_norm;
+pub use simd::{check_level_cap, vector_level, Level, LEVEL_CAP_VAR};
 pub use softmax::softmax_last_dim;
 
 use candle_core::{bail, CpuStorage, Layout, Shape, Tensor};

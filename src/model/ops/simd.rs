@@ -31,13 +31,12 @@ macro_rules! multiversion {
                 unsafe fn v3($($arg: $ty),*) {
                     generic($($arg),*)
                 }
-                if std::is_x86_feature_detected!("avx512f") {
+                match $crate::model::ops::simd::vector_level() {
                     // SAFETY: the CPU has AVX-512F (and so AVX2 and FMA).
-                    return unsafe { v4($($arg),*) };
-                }
-                if std::is_x86_feature_detected!("avx2") && std::is_x86_feature_detected!("fma") {
+                    $crate::model::ops::simd::Level::Avx512 => return unsafe { v4($($arg),*) },
                     // SAFETY: the CPU has AVX2 and FMA.
-                    return unsafe { v3($($arg),*) };
+                    $crate::model::ops::simd::Level::Avx2 => return unsafe { v3($($arg),*) },
+                    $crate::model::ops::simd::Level::Baseline => {}
                 }
             }
             generic($($arg),*)
@@ -45,6 +44,95 @@ macro_rules! multiversion {
     };
 }
 pub(crate) use multiversion;
+
+/// The widest vector units [`multiversion!`] functions run on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Level {
+    /// SSE2, the x86-64 baseline (and every non-x86 CPU: its own build).
+    Baseline = 1,
+    /// AVX2 with FMA.
+    Avx2 = 2,
+    /// AVX-512F (with AVX2 and FMA).
+    Avx512 = 3,
+}
+
+impl Level {
+    /// Its name, as `$REUSE_BENCH_SIMD` takes it.
+    pub fn name(self) -> &'static str {
+        match self {
+            Level::Baseline => "baseline",
+            Level::Avx2 => "avx2",
+            Level::Avx512 => "avx512",
+        }
+    }
+}
+
+/// The environment variable that caps [`vector_level`]: `avx2` or `baseline`.
+pub const LEVEL_CAP_VAR: &str = "REUSE_BENCH_SIMD";
+
+/// The level [`multiversion!`] dispatches to: the widest the CPU has, capped
+/// by `$REUSE_BENCH_SIMD`. Read once, then one relaxed load per call.
+///
+/// Why a cap: results do not depend on it (every version does the same
+/// arithmetic), but speed does, and a benchmark that emulates a CPU without
+/// AVX-512 on one that has it must run these kernels as that CPU would
+/// (`benches/README.md`: the AVX2 emulation).
+pub fn vector_level() -> Level {
+    use std::sync::atomic::{AtomicU8, Ordering};
+    static LEVEL: AtomicU8 = AtomicU8::new(0);
+    match LEVEL.load(Ordering::Relaxed) {
+        3 => Level::Avx512,
+        2 => Level::Avx2,
+        1 => Level::Baseline,
+        _ => {
+            // An unusable value was refused at startup ([`check_level_cap`]).
+            let cap = std::env::var(LEVEL_CAP_VAR).ok();
+            let level = detected().min(cap_level(cap.as_deref()).unwrap_or(Level::Avx512));
+            LEVEL.store(level as u8, Ordering::Relaxed);
+            level
+        }
+    }
+}
+
+/// The widest level this CPU supports.
+fn detected() -> Level {
+    #[cfg(target_arch = "x86_64")]
+    {
+        if std::is_x86_feature_detected!("avx512f") {
+            return Level::Avx512;
+        }
+        if std::is_x86_feature_detected!("avx2") && std::is_x86_feature_detected!("fma") {
+            return Level::Avx2;
+        }
+    }
+    Level::Baseline
+}
+
+/// The cap a value of `$REUSE_BENCH_SIMD` sets: none when unset or empty,
+/// `None` for a value it does not know.
+fn cap_level(value: Option<&str>) -> Option<Level> {
+    match value.map(str::trim) {
+        None | Some("") => Some(Level::Avx512),
+        Some("avx2") => Some(Level::Avx2),
+        Some("baseline" | "sse2") => Some(Level::Baseline),
+        Some(_) => None,
+    }
+}
+
+/// Refuses a `$REUSE_BENCH_SIMD` it does not know, naming it and the values
+/// it takes (a misspelt cap would otherwise time the wrong kernels silently).
+pub fn check_level_cap() -> crate::Result<()> {
+    let value = std::env::var(LEVEL_CAP_VAR).ok();
+    match cap_level(value.as_deref()) {
+        Some(_) => Ok(()),
+        None => Err(crate::Error::Setting {
+            key: format!("{LEVEL_CAP_VAR}={}", value.unwrap_or_default()),
+            message: "expected avx2 or baseline (the widest vector units the project's kernels may use), \
+                      or unset it for the widest this CPU has"
+                .into(),
+        }),
+    }
+}
 
 /// Running sums kept by [`sum`] and [`dot`].
 const LANES: usize = 16;
@@ -173,6 +261,17 @@ mod tests {
         assert_eq!(ys[36], 74.0);
         assert_eq!(max(&[]), f32::NEG_INFINITY);
         assert_eq!(max(&[f32::NAN, -3.0, f32::NAN]), -3.0);
+    }
+
+    #[test]
+    fn the_cap_lowers_the_level_and_unknown_values_are_refused() {
+        assert_eq!(cap_level(Some("avx2")), Some(Level::Avx2));
+        assert_eq!(cap_level(Some(" baseline ")), Some(Level::Baseline));
+        assert_eq!(cap_level(Some("sse2")), Some(Level::Baseline));
+        assert_eq!(cap_level(Some("")), Some(Level::Avx512));
+        assert_eq!(cap_level(None), Some(Level::Avx512));
+        assert_eq!(cap_level(Some("avx1024")), None);
+        assert!(vector_level() <= detected());
     }
 
     #[test]
