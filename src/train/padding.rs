@@ -33,7 +33,38 @@ pub fn columns_needed(rows: &[u32], lengths: &[usize]) -> usize {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::model::bert::BertConfig;
+    use crate::model::{Freeze, Mode, ModelSpec};
+    use crate::train::eval_batches::{eval_batches, inverse_order};
+    use crate::train::{prepare, Strategy};
     use candle_core::Device;
+
+    /// A 2-layer, 2-head BERT small enough to run in a test.
+    fn tiny() -> BertConfig {
+        BertConfig {
+            vocab_size: 40,
+            hidden_size: 16,
+            num_hidden_layers: 2,
+            num_attention_heads: 2,
+            intermediate_size: 32,
+            max_position_embeddings: 64,
+            type_vocab_size: 2,
+            layer_norm_eps: 1e-12,
+            hidden_dropout_prob: 0.1,
+            attention_probs_dropout_prob: 0.1,
+            pad_token_id: 0,
+        }
+    }
+
+    /// Token ids as f32, the last two positions of every row padding; labels.
+    fn batch() -> (Tensor, Tensor) {
+        let ids: Vec<f32> = (0..8 * 40)
+            .map(|i| if i % 40 >= 38 { 0.0 } else { (1 + (i * 7) % 39) as f32 })
+            .collect();
+        let x = Tensor::from_vec(ids, (8, 40), &Device::Cpu).unwrap();
+        let y = Tensor::from_slice(&[0u32, 1, 2, 0, 1, 2, 0, 1], 8, &Device::Cpu).unwrap();
+        (x, y)
+    }
 
     #[test]
     fn lengths_end_at_the_last_token_and_columns_cover_the_longest_row() {
@@ -45,5 +76,75 @@ mod tests {
         assert_eq!(columns_needed(&[0, 1], &lengths), 3);
         assert_eq!(columns_needed(&[2], &lengths), 1);
         assert_eq!(columns_needed(&[1, 3], &lengths), 4);
+    }
+
+    /// Training drops the trailing columns that are padding in every row of a
+    /// batch; without dropout (whose masks follow the shape) the loss and
+    /// every gradient are those of the full-width batch.
+    #[test]
+    fn trimmed_training_batches_give_the_full_width_gradients() {
+        let config = BertConfig {
+            hidden_dropout_prob: 0.0,
+            attention_probs_dropout_prob: 0.0,
+            ..tiny()
+        };
+        let spec = ModelSpec::Bert(config);
+        let m = prepare(&Strategy::Scratch.plan(&spec, 40, 3, 0, None).unwrap(), &Device::Cpu).unwrap();
+        let (x, y) = batch();
+        let lengths = token_lengths(&x, 0).unwrap();
+        let columns = columns_needed(&(0..8).collect::<Vec<u32>>(), &lengths);
+        assert_eq!(columns, 38);
+        let pass = |x: &Tensor| {
+            let logits = m.network.forward(x, Freeze::Nothing, Mode::Train).unwrap();
+            let loss = candle_nn::loss::cross_entropy(&logits, &y).unwrap();
+            (loss.to_scalar::<f32>().unwrap(), loss.backward().unwrap())
+        };
+        let (full_loss, full) = pass(&x);
+        let (trimmed_loss, trimmed) = pass(&x.narrow(1, 0, columns).unwrap());
+        assert!((full_loss - trimmed_loss).abs() < 1e-5, "{full_loss} vs {trimmed_loss}");
+        for (name, var) in m.varmap.data().lock().unwrap().iter() {
+            let (a, b) = (
+                full.get(var.as_tensor()).unwrap(),
+                trimmed.get(var.as_tensor()).unwrap(),
+            );
+            let diff = crate::model::ops::gradcheck::max_diff(a, b);
+            assert!(diff < 1e-5, "{name}: trimming changed the gradient by {diff}");
+        }
+    }
+
+    /// Evaluation sorts texts by length and drops trailing padding columns;
+    /// the class scores, put back in row order, are those of full-width passes.
+    #[test]
+    fn trimmed_evaluation_batches_give_the_full_width_scores() {
+        let spec = ModelSpec::Bert(tiny());
+        let m = prepare(&Strategy::Scratch.plan(&spec, 12, 3, 0, None).unwrap(), &Device::Cpu).unwrap();
+        // Ten texts of 1 to 12 tokens, padded to 12.
+        let ids: Vec<f32> = (0..10 * 12)
+            .map(|i| {
+                if i % 12 < 1 + (i / 12 * 7) % 12 {
+                    (1 + (i * 5) % 39) as f32
+                } else {
+                    0.0
+                }
+            })
+            .collect();
+        let x = Tensor::from_vec(ids, (10, 12), &Device::Cpu).unwrap();
+        let full = m.network.forward(&x, Freeze::Backbone, Mode::Eval).unwrap();
+        let batches = eval_batches(&x, 3, m.network.padding_id()).unwrap();
+        assert!(batches.iter().any(|b| b.inputs(&x).unwrap().dim(1).unwrap() < 12));
+        let parts: Vec<Tensor> = batches
+            .iter()
+            .map(|b| {
+                m.network
+                    .forward(&b.inputs(&x).unwrap(), Freeze::Backbone, Mode::Eval)
+                    .unwrap()
+            })
+            .collect();
+        let trimmed = Tensor::cat(&parts, 0)
+            .unwrap()
+            .index_select(&inverse_order(&batches).unwrap().unwrap(), 0)
+            .unwrap();
+        let diff = crate::model::ops::gradcheck::max_diff(&full, &trimmed);
+        assert!(diff < 1e-5, "trimming changed the scores by {diff}");
     }
 }
