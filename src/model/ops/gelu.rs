@@ -86,9 +86,11 @@ pub(super) fn forward_values(x: &[f32]) -> Vec<f32> {
 /// the pre-activation, is kept for the backward pass).
 ///
 /// Why the bias here: a matrix product that starts from the bias needs the
-/// bias written into every row first, a pass over memory; added block by
-/// block just before the GELU, it costs nothing. Each value is `acc + b`
-/// either way, so the bits are those of the product that starts from it.
+/// bias written into every row first, a pass over memory that the product
+/// then reads back; added block by block just before the GELU, it is one
+/// read of the product's output, and the GELU finds the block in cache. Each
+/// value is `acc + b` either way, so the bits are those of the product that
+/// starts from the bias.
 pub(super) fn bias_forward_values(z: &mut [f32], bias: &[f32]) -> Vec<f32> {
     let (block, n) = (row_block(bias.len()), z.len());
     let fill = |y: &mut [MaybeUninit<f32>]| {

@@ -121,20 +121,6 @@ impl CustomOp3 for Linear {
         // With a GELU after it, the product starts from zero and the GELU's
         // pass adds the bias; without, it starts from the bias in every row.
         let from_bias = self.gelu.is_none();
-        // SAFETY (both closures): x is rows x in, w is out x in (read
-        // transposed), as `operands` checked; y is rows x out.
-        let multiply = |y: *mut f32| unsafe {
-            product(
-                y,
-                out_dim,
-                from_bias,
-                (rows, out_dim, in_dim),
-                Matrix::rows(x, in_dim),
-                Matrix::rows(w, in_dim).transposed(),
-                1.0,
-                all_threads(),
-            )
-        };
         let fill = |y: &mut [MaybeUninit<f32>]| {
             if from_bias {
                 // The bias in every row, written by all threads (one thread's copy was 4% of a forward pass on two).
@@ -144,7 +130,20 @@ impl CustomOp3 for Linear {
                     }
                 });
             }
-            multiply(y.as_mut_ptr().cast())
+            // SAFETY: y holds rows x out values, x is rows x in, w is out x in
+            // (read transposed), as `operands` checked.
+            unsafe {
+                product(
+                    y.as_mut_ptr().cast(),
+                    out_dim,
+                    from_bias,
+                    (rows, out_dim, in_dim),
+                    Matrix::rows(x, in_dim),
+                    Matrix::rows(w, in_dim).transposed(),
+                    1.0,
+                    all_threads(),
+                )
+            }
         };
         // SAFETY: every row of y gets a copy of the bias before the product
         // adds to it, or the product (which then does not read y) writes it all.
