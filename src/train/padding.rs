@@ -35,38 +35,12 @@ pub fn columns_needed(rows: &[u32], lengths: &[usize]) -> usize {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::model::bert::tests_support::{batch, tiny};
     use crate::model::bert::BertConfig;
     use crate::model::{Freeze, Mode, ModelSpec};
     use crate::train::eval_batches::{eval_batches, inverse_order};
     use crate::train::{prepare, Strategy};
     use candle_core::Device;
-
-    /// A 2-layer, 2-head BERT small enough to run in a test.
-    fn tiny() -> BertConfig {
-        BertConfig {
-            vocab_size: 40,
-            hidden_size: 16,
-            num_hidden_layers: 2,
-            num_attention_heads: 2,
-            intermediate_size: 32,
-            max_position_embeddings: 64,
-            type_vocab_size: 2,
-            layer_norm_eps: 1e-12,
-            hidden_dropout_prob: 0.1,
-            attention_probs_dropout_prob: 0.1,
-            pad_token_id: 0,
-        }
-    }
-
-    /// Token ids as f32, the last two positions of every row padding; labels.
-    fn batch() -> (Tensor, Tensor) {
-        let ids: Vec<f32> = (0..8 * 40)
-            .map(|i| if i % 40 >= 38 { 0.0 } else { (1 + (i * 7) % 39) as f32 })
-            .collect();
-        let x = Tensor::from_vec(ids, (8, 40), &Device::Cpu).unwrap();
-        let y = Tensor::from_slice(&[0u32, 1, 2, 0, 1, 2, 0, 1], 8, &Device::Cpu).unwrap();
-        (x, y)
-    }
 
     #[test]
     fn lengths_end_at_the_last_token_and_columns_cover_the_longest_row() {

@@ -136,13 +136,11 @@ impl Backbone for Bert {
     }
 }
 
+/// A tiny BERT and a padded batch, for the tests here and in `train::padding`.
 #[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::model::weights::tests_support::save_for_test;
-    use crate::model::{Freeze, Mode, ModelSpec};
-    use crate::train::{prepare, Strategy};
-    use candle_core::Device;
+pub(crate) mod tests_support {
+    use super::BertConfig;
+    use candle_core::{Device, Tensor};
 
     /// A 2-layer, 2-head BERT small enough to train in a test.
     pub(crate) fn tiny() -> BertConfig {
@@ -162,7 +160,7 @@ mod tests {
     }
 
     /// Token ids as f32, the last two positions of every row padding.
-    fn batch() -> (Tensor, Tensor) {
+    pub(crate) fn batch() -> (Tensor, Tensor) {
         let ids: Vec<f32> = (0..8 * 40)
             .map(|i| if i % 40 >= 38 { 0.0 } else { (1 + (i * 7) % 39) as f32 })
             .collect();
@@ -170,6 +168,16 @@ mod tests {
         let y = Tensor::from_slice(&[0u32, 1, 2, 0, 1, 2, 0, 1], 8, &Device::Cpu).unwrap();
         (x, y)
     }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::tests_support::{batch, tiny};
+    use super::*;
+    use crate::model::weights::tests_support::save_for_test;
+    use crate::model::{Freeze, Mode, ModelSpec};
+    use crate::train::{prepare, Strategy};
+    use candle_core::Device;
 
     /// The property candle-transformers' BERT lacks: fine-tuning reaches every
     /// tensor (LayerNorm included) with a non-zero gradient; probing reaches
