@@ -28,9 +28,11 @@ pub struct Machine {
     /// Worker processes run side by side (`run --jobs`), each pinned to its own cores.
     #[serde(default = "one")]
     pub parallel_jobs: usize,
-    /// The vector kernels matrix products ran with ("avx512", "avx2-fma", "baseline"):
-    /// their rounding differs, so accuracies match bit for bit only between machines that
-    /// ran the same kernels. Empty in results written before it was recorded.
+    /// The vector kernels candle's own matrix products ran with ("avx512", "avx2-fma",
+    /// "baseline"): the MLP and CNN layers and every classifier head. Their rounding differs,
+    /// so accuracies match bit for bit only between machines that ran the same kernels. (The
+    /// fused operations' products, `model::ops::matmul`, round the same on AVX2 and AVX-512.)
+    /// Empty in results written before it was recorded.
     #[serde(default)]
     pub matmul_kernels: String,
 }
