@@ -54,11 +54,11 @@ unsafe fn panels_of<const WIDTH: usize>(dst: &mut [f32], src: Matrix, rows: usiz
                     *out.add(p * WIDTH + i) = *src.at(first + i, p);
                 }
             }
-        } else if src.row_stride == 1 {
-            // Already depth-major: one copy per depth step.
+        } else if src.row_stride == 1 && live == WIDTH {
+            // Already depth-major: one copy per depth step, of a length known here
+            // (a few vector moves; a length known only at run time is a call to memcpy).
             for p in 0..depth {
-                std::ptr::copy_nonoverlapping(src.at(first, p), out.add(p * WIDTH), live);
-                std::ptr::write_bytes(out.add(p * WIDTH + live), 0, WIDTH - live);
+                std::ptr::copy_nonoverlapping(src.at(first, p), out.add(p * WIDTH), WIDTH);
             }
         } else {
             for p in 0..depth {
