@@ -11,7 +11,7 @@
 #![cfg(target_arch = "x86_64")]
 
 use super::kernel::{Kernels, Tile};
-use super::{pack, Matrix};
+use super::{pack, Call, Matrix};
 use rayon::prelude::*;
 use std::cell::RefCell;
 
@@ -54,59 +54,34 @@ struct Operands(Matrix, Matrix);
 unsafe impl Send for Operands {}
 unsafe impl Sync for Operands {}
 
-/// What every part of one product shares.
-#[derive(Clone, Copy)]
-struct Job<'k> {
-    kernels: &'k Kernels,
-    dst_stride: usize,
-    accumulate: bool,
-    scale: f32,
-}
-
-/// `dst (m x n) = [dst +] scale * lhs (m x k) * rhs (k x n)` on `threads` threads.
+/// `call` on `threads` threads with `kernels`.
 ///
 /// # Safety
 /// As [`super::product`]; the CPU must have the kernels' vector units.
-#[allow(clippy::too_many_arguments)]
-pub unsafe fn product(
-    kernels: &Kernels,
-    dst: *mut f32,
-    dst_stride: usize,
-    accumulate: bool,
-    (m, n, k): (usize, usize, usize),
-    lhs: Matrix,
-    rhs: Matrix,
-    scale: f32,
-    threads: usize,
-) {
+pub unsafe fn product(kernels: &Kernels, call: Call, threads: usize) {
+    let (m, n, k) = call.shape;
     if m == 0 || n == 0 {
         return;
     }
-    let job = Job {
-        kernels,
-        dst_stride,
-        accumulate,
-        scale,
-    };
     let parts = if threads > 1 && m * n * k >= PARALLEL_MIN_WORK {
         threads
     } else {
         1
     };
     if parts == 1 {
-        return part(job, dst, (m, n, k), lhs, rhs);
+        return part(kernels, call);
     }
     // By columns when the left operand is read in place (nothing is then
     // packed twice) and there are columns enough; by rows otherwise.
     let panels = n.div_ceil(kernels.cols);
-    let by_columns = lhs.col_stride == 1 && panels >= 2 * parts;
+    let by_columns = call.lhs.col_stride == 1 && panels >= 2 * parts;
     let (len, unit) = if by_columns {
         (n, kernels.cols)
     } else {
         (m, kernels.rows)
     };
     let per_part = len.div_ceil(unit).div_ceil(parts) * unit;
-    let (out, operands) = (Destination(dst), Operands(lhs, rhs));
+    let (out, operands) = (Destination(call.dst), Operands(call.lhs, call.rhs));
     (0..parts).into_par_iter().for_each(move |t| {
         let (out, Operands(lhs, rhs)) = (out, operands);
         let (start, end) = ((t * per_part).min(len), ((t + 1) * per_part).min(len));
@@ -115,32 +90,45 @@ pub unsafe fn product(
         }
         // SAFETY: each part writes its own rows or columns of the destination.
         unsafe {
-            if by_columns {
+            let part_call = if by_columns {
                 let rhs = Matrix {
                     ptr: rhs.at(0, start),
                     ..rhs
                 };
-                part(job, out.0.add(start), (m, end - start, k), lhs, rhs)
+                Call {
+                    dst: out.0.add(start),
+                    shape: (m, end - start, k),
+                    lhs,
+                    rhs,
+                    ..call
+                }
             } else {
                 let lhs = Matrix {
                     ptr: lhs.at(start, 0),
                     ..lhs
                 };
-                part(job, out.0.add(start * dst_stride), (end - start, n, k), lhs, rhs)
-            }
+                Call {
+                    dst: out.0.add(start * call.dst_stride),
+                    shape: (end - start, n, k),
+                    lhs,
+                    rhs,
+                    ..call
+                }
+            };
+            part(kernels, part_call)
         }
     });
 }
 
 /// One thread's product, with this thread's packing buffers (or fresh ones
 /// if they are in use further up the stack).
-unsafe fn part(job: Job, dst: *mut f32, shape: (usize, usize, usize), lhs: Matrix, rhs: Matrix) {
+unsafe fn part(kernels: &Kernels, call: Call) {
     BUFFERS.with(|cell| match cell.try_borrow_mut() {
         Ok(mut buffers) => {
             let (left, right) = &mut *buffers;
-            blocks(job, dst, shape, lhs, rhs, left, right)
+            blocks(kernels, call, left, right)
         }
-        Err(_) => blocks(job, dst, shape, lhs, rhs, &mut Vec::new(), &mut Vec::new()),
+        Err(_) => blocks(kernels, call, &mut Vec::new(), &mut Vec::new()),
     })
 }
 
@@ -154,108 +142,128 @@ fn at_least(buffer: &mut Vec<Line>, values: usize) -> &mut [f32] {
     unsafe { std::slice::from_raw_parts_mut(buffer.as_mut_ptr().cast::<f32>(), buffer.len() * 16) }
 }
 
-/// The depth blocks, row blocks and tiles of one thread's product.
-unsafe fn blocks(
-    job: Job,
-    dst: *mut f32,
-    (m, n, k): (usize, usize, usize),
-    lhs: Matrix,
-    rhs: Matrix,
-    left: &mut Vec<Line>,
-    right: &mut Vec<Line>,
-) {
-    let (rows, cols) = (job.kernels.rows, job.kernels.cols);
+/// The depth blocks and row blocks of one thread's product.
+unsafe fn blocks(kernels: &Kernels, call: Call, left: &mut Vec<Line>, right: &mut Vec<Line>) {
+    let (m, n, k) = call.shape;
     if k == 0 {
-        if !job.accumulate {
+        if !call.accumulate {
             for i in 0..m {
-                std::ptr::write_bytes(dst.add(i * job.dst_stride), 0, n);
+                std::ptr::write_bytes(call.dst.add(i * call.dst_stride), 0, n);
             }
         }
         return;
     }
     let depth_max = DEPTH_BLOCK.min(k);
-    let right = at_least(right, depth_max * n.div_ceil(cols) * cols);
-    let left = at_least(left, depth_max * ROW_BLOCK.min(m).div_ceil(rows) * rows);
-    // The left operand is read in place when its rows are contiguous in depth.
-    let in_place = lhs.col_stride == 1;
-    let mut edge = [0f32; 12 * 32];
-    for p0 in (0..k).step_by(DEPTH_BLOCK) {
-        let depth = DEPTH_BLOCK.min(k - p0);
+    let right = at_least(right, depth_max * n.div_ceil(kernels.cols) * kernels.cols);
+    let left = at_least(left, depth_max * ROW_BLOCK.min(m).div_ceil(kernels.rows) * kernels.rows);
+    let rhs = call.rhs;
+    for first_depth in (0..k).step_by(DEPTH_BLOCK) {
+        let depth = DEPTH_BLOCK.min(k - first_depth);
         // The right operand's block, as panels of `cols` columns over depth.
         let rhs_t = Matrix {
-            ptr: rhs.at(p0, 0),
+            ptr: rhs.at(first_depth, 0),
             row_stride: rhs.col_stride,
             col_stride: rhs.row_stride,
         };
-        pack::panels(right, rhs_t, n, depth, cols);
-        let overwrite = p0 == 0 && !job.accumulate;
-        for i0 in (0..m).step_by(ROW_BLOCK) {
-            let block_rows = ROW_BLOCK.min(m - i0);
-            if !in_place {
-                pack::panels(
-                    left,
-                    Matrix {
-                        ptr: lhs.at(i0, p0),
-                        ..lhs
-                    },
-                    block_rows,
-                    depth,
-                    rows,
-                );
+        pack::panels(right, rhs_t, n, depth, kernels.cols);
+        for first_row in (0..m).step_by(ROW_BLOCK) {
+            let mut block = Block {
+                kernels,
+                call: &call,
+                first_depth,
+                depth,
+                first_row,
+                rows: ROW_BLOCK.min(m - first_row),
+                // The left operand is read in place when its rows are contiguous in depth.
+                in_place: call.lhs.col_stride == 1,
+                left: &mut *left,
+                right: &*right,
+            };
+            block.tiles();
+        }
+    }
+}
+
+/// One depth block of one block of rows: what its tiles share.
+struct Block<'a> {
+    kernels: &'a Kernels,
+    call: &'a Call,
+    first_depth: usize,
+    depth: usize,
+    first_row: usize,
+    rows: usize,
+    in_place: bool,
+    left: &'a mut [f32],
+    right: &'a [f32],
+}
+
+impl Block<'_> {
+    /// Every tile of the block, a column of tiles at a time (its right-hand
+    /// panel stays in the L1 cache).
+    unsafe fn tiles(&mut self) {
+        let lhs = self.call.lhs;
+        if !self.in_place {
+            let block = Matrix {
+                ptr: lhs.at(self.first_row, self.first_depth),
+                ..lhs
+            };
+            pack::panels(self.left, block, self.rows, self.depth, self.kernels.rows);
+        }
+        let n = self.call.shape.1;
+        for j in (0..n).step_by(self.kernels.cols) {
+            for i in (self.first_row..self.first_row + self.rows).step_by(self.kernels.rows) {
+                self.tile(i, j);
             }
-            for j in (0..n).step_by(cols) {
-                let live_cols = cols.min(n - j);
-                for i in (i0..i0 + block_rows).step_by(rows) {
-                    let live_rows = rows.min(i0 + block_rows - i);
-                    let mut tile = Tile {
-                        depth,
-                        lhs: lhs.at(i, p0),
-                        lhs_row_stride: lhs.row_stride,
-                        rhs: right[j * depth..].as_ptr(),
-                        dst: dst.add(i * job.dst_stride + j),
-                        dst_stride: job.dst_stride,
-                        overwrite,
-                        scale: job.scale,
-                    };
-                    let mut kernel = job.kernels.in_place;
-                    if !in_place {
-                        tile.lhs = left[(i - i0) * depth..].as_ptr();
-                        kernel = job.kernels.packed;
-                    } else if live_rows < rows {
-                        // The last rows, packed and padded: the kernel reads no row past m.
-                        pack::panels(
-                            left,
-                            Matrix {
-                                ptr: lhs.at(i, p0),
-                                ..lhs
-                            },
-                            live_rows,
-                            depth,
-                            rows,
-                        );
-                        tile.lhs = left.as_ptr();
-                        kernel = job.kernels.packed;
-                    }
-                    if live_rows == rows && live_cols == cols {
-                        kernel(&tile);
-                        continue;
-                    }
-                    // An edge tile: computed whole into scratch, its live part stored.
-                    let dst = tile.dst;
-                    tile.dst = edge.as_mut_ptr();
-                    tile.dst_stride = cols;
-                    tile.overwrite = true;
-                    kernel(&tile);
-                    for r in 0..live_rows {
-                        let out = std::slice::from_raw_parts_mut(dst.add(r * job.dst_stride), live_cols);
-                        let sums = &edge[r * cols..r * cols + live_cols];
-                        if overwrite {
-                            out.copy_from_slice(sums);
-                        } else {
-                            out.iter_mut().zip(sums).for_each(|(o, s)| *o += s);
-                        }
-                    }
-                }
+        }
+    }
+
+    /// The tile whose first value is row `i`, column `j` of the destination.
+    unsafe fn tile(&mut self, i: usize, j: usize) {
+        let (kernels, call) = (self.kernels, self.call);
+        let live_rows = kernels.rows.min(self.first_row + self.rows - i);
+        let live_cols = kernels.cols.min(call.shape.1 - j);
+        let overwrite = self.first_depth == 0 && !call.accumulate;
+        let mut tile = Tile {
+            depth: self.depth,
+            lhs: call.lhs.at(i, self.first_depth),
+            lhs_row_stride: call.lhs.row_stride,
+            rhs: self.right[j * self.depth..].as_ptr(),
+            dst: call.dst.add(i * call.dst_stride + j),
+            dst_stride: call.dst_stride,
+            overwrite,
+            scale: call.scale,
+        };
+        let mut kernel = kernels.in_place;
+        if !self.in_place {
+            tile.lhs = self.left[(i - self.first_row) * self.depth..].as_ptr();
+            kernel = kernels.packed;
+        } else if live_rows < kernels.rows {
+            // The last rows, packed and padded: the kernel reads no row past m.
+            let rows = Matrix {
+                ptr: tile.lhs,
+                ..call.lhs
+            };
+            pack::panels(self.left, rows, live_rows, self.depth, kernels.rows);
+            tile.lhs = self.left.as_ptr();
+            kernel = kernels.packed;
+        }
+        if live_rows == kernels.rows && live_cols == kernels.cols {
+            return kernel(&tile);
+        }
+        // An edge tile: computed whole into scratch, its live part stored.
+        let mut edge = [0f32; 12 * 32];
+        let dst = tile.dst;
+        tile.dst = edge.as_mut_ptr();
+        tile.dst_stride = kernels.cols;
+        tile.overwrite = true;
+        kernel(&tile);
+        for r in 0..live_rows {
+            let out = std::slice::from_raw_parts_mut(dst.add(r * call.dst_stride), live_cols);
+            let sums = &edge[r * kernels.cols..r * kernels.cols + live_cols];
+            if overwrite {
+                out.copy_from_slice(sums);
+            } else {
+                out.iter_mut().zip(sums).for_each(|(o, s)| *o += s);
             }
         }
     }

@@ -64,38 +64,86 @@ pub fn for_level(level: Level) -> Option<&'static Kernels> {
 pub static AVX2: Kernels = Kernels {
     rows: 6,
     cols: 16,
-    in_place: avx2_in_place,
-    packed: avx2_packed,
+    in_place: avx2::in_place,
+    packed: avx2::packed,
 };
 
 /// 12 x 32 tiles on AVX-512F.
 pub static AVX512: Kernels = Kernels {
     rows: 12,
     cols: 32,
-    in_place: avx512_in_place,
-    packed: avx512_packed,
+    in_place: avx512::in_place,
+    packed: avx512::packed,
 };
 
-/// Defines a tile kernel over one vector type: `$rows` rows of `$vectors`
-/// vectors of `$lanes` lanes, reading the left operand in place or packed.
-macro_rules! tile_kernel {
-    ($name:ident, $features:literal, $in_place:literal, $rows:literal, $vectors:literal, $lanes:literal,
-     $vec:ty, $zero:ident, $load:ident, $store:ident, $splat:ident, $fma:ident, $mul:ident, $add:ident) => {
-        #[target_feature(enable = $features)]
-        unsafe fn $name(tile: &Tile) {
+/// Defines module `$level` with the two kernels (`in_place`, `packed`) of
+/// one vector type: tiles of `$rows` rows by `$vectors` vectors of `$lanes`.
+macro_rules! tile_kernels {
+    ($level:ident, $features:literal, $rows:literal, $vectors:literal, $lanes:literal, $vec:ty,
+     $zero:ident, $load:ident, $store:ident, $splat:ident, $fma:ident, $mul:ident, $add:ident) => {
+        mod $level {
+            use super::Tile;
             use std::arch::x86_64::*;
+
             const ROWS: usize = $rows;
             const VECTORS: usize = $vectors;
             const COLS: usize = VECTORS * $lanes;
             /// Depth steps per turn of the loop (fewer pointer updates per step).
             const UNROLL: usize = 4;
-            // Row i at depth p is at lhs + offset[i] + p * step.
-            let mut offset = [0usize; ROWS];
-            for (i, o) in offset.iter_mut().enumerate() {
-                *o = if $in_place { i * tile.lhs_row_stride } else { i };
+
+            /// The kernel reading the left operand in place.
+            #[target_feature(enable = $features)]
+            pub unsafe fn in_place(tile: &Tile) {
+                body::<true>(tile)
             }
-            let step = if $in_place { 1 } else { ROWS };
-            let mut acc = [[$zero(); VECTORS]; ROWS];
+
+            /// The kernel reading a packed left operand.
+            #[target_feature(enable = $features)]
+            pub unsafe fn packed(tile: &Tile) {
+                body::<false>(tile)
+            }
+
+            #[inline(always)]
+            unsafe fn body<const IN_PLACE: bool>(tile: &Tile) {
+                // Row i at depth p is at lhs + offset[i] + p * step.
+                let mut offset = [0usize; ROWS];
+                for (i, o) in offset.iter_mut().enumerate() {
+                    *o = if IN_PLACE { i * tile.lhs_row_stride } else { i };
+                }
+                let step = if IN_PLACE { 1 } else { ROWS };
+                let mut acc = [[$zero(); VECTORS]; ROWS];
+                let (mut lhs, mut rhs) = (tile.lhs, tile.rhs);
+                for _ in 0..tile.depth / UNROLL {
+                    for u in 0..UNROLL {
+                        one_step(lhs.add(u * step), rhs.add(u * COLS), &offset, &mut acc);
+                    }
+                    lhs = lhs.add(UNROLL * step);
+                    rhs = rhs.add(UNROLL * COLS);
+                }
+                for _ in 0..tile.depth % UNROLL {
+                    one_step(lhs, rhs, &offset, &mut acc);
+                    lhs = lhs.add(step);
+                    rhs = rhs.add(COLS);
+                }
+                let scale = $splat(tile.scale);
+                for (i, row) in acc.iter().enumerate() {
+                    for (v, &sum) in row.iter().enumerate() {
+                        let dst = tile.dst.add(i * tile.dst_stride + v * $lanes);
+                        // A multiply, then an add: the same two roundings as the edge tiles' scalar code.
+                        let scaled = $mul(scale, sum);
+                        $store(
+                            dst,
+                            if tile.overwrite {
+                                scaled
+                            } else {
+                                $add($load(dst), scaled)
+                            },
+                        );
+                    }
+                }
+            }
+
+            /// One depth step: every row's value times the panel's row, into the sums.
             #[inline(always)]
             unsafe fn one_step(
                 lhs: *const f32,
@@ -114,43 +162,13 @@ macro_rules! tile_kernel {
                     }
                 }
             }
-            let (mut lhs, mut rhs) = (tile.lhs, tile.rhs);
-            for _ in 0..tile.depth / UNROLL {
-                for u in 0..UNROLL {
-                    one_step(lhs.add(u * step), rhs.add(u * COLS), &offset, &mut acc);
-                }
-                lhs = lhs.add(UNROLL * step);
-                rhs = rhs.add(UNROLL * COLS);
-            }
-            for _ in 0..tile.depth % UNROLL {
-                one_step(lhs, rhs, &offset, &mut acc);
-                lhs = lhs.add(step);
-                rhs = rhs.add(COLS);
-            }
-            let scale = $splat(tile.scale);
-            for (i, row) in acc.iter().enumerate() {
-                for (v, &sum) in row.iter().enumerate() {
-                    let dst = tile.dst.add(i * tile.dst_stride + v * $lanes);
-                    // A multiply, then an add: the same two roundings as the edge tiles' scalar code.
-                    let scaled = $mul(scale, sum);
-                    $store(
-                        dst,
-                        if tile.overwrite {
-                            scaled
-                        } else {
-                            $add($load(dst), scaled)
-                        },
-                    );
-                }
-            }
         }
     };
 }
 
-tile_kernel!(
-    avx2_in_place,
+tile_kernels!(
+    avx2,
     "avx2,fma",
-    true,
     6,
     2,
     8,
@@ -163,42 +181,9 @@ tile_kernel!(
     _mm256_mul_ps,
     _mm256_add_ps
 );
-tile_kernel!(
-    avx2_packed,
-    "avx2,fma",
-    false,
-    6,
-    2,
-    8,
-    __m256,
-    _mm256_setzero_ps,
-    _mm256_loadu_ps,
-    _mm256_storeu_ps,
-    _mm256_set1_ps,
-    _mm256_fmadd_ps,
-    _mm256_mul_ps,
-    _mm256_add_ps
-);
-tile_kernel!(
-    avx512_in_place,
+tile_kernels!(
+    avx512,
     "avx512f,avx2,fma",
-    true,
-    12,
-    2,
-    16,
-    __m512,
-    _mm512_setzero_ps,
-    _mm512_loadu_ps,
-    _mm512_storeu_ps,
-    _mm512_set1_ps,
-    _mm512_fmadd_ps,
-    _mm512_mul_ps,
-    _mm512_add_ps
-);
-tile_kernel!(
-    avx512_packed,
-    "avx512f,avx2,fma",
-    false,
     12,
     2,
     16,

@@ -69,6 +69,27 @@ pub fn all_threads() -> Parallelism {
     }
 }
 
+/// One product: where it goes, its shape and operands, and how it is stored.
+#[derive(Clone, Copy)]
+struct Call {
+    /// The destination's first value (m x n, rows `dst_stride` apart).
+    dst: *mut f32,
+    dst_stride: usize,
+    /// Add to the destination; otherwise only write it.
+    accumulate: bool,
+    /// (m, n, k): rows and columns of the destination, terms of each sum.
+    shape: (usize, usize, usize),
+    lhs: Matrix,
+    rhs: Matrix,
+    scale: f32,
+}
+
+/// The kernels of one vector level (none outside x86-64).
+#[cfg(target_arch = "x86_64")]
+use kernel::Kernels;
+#[cfg(not(target_arch = "x86_64"))]
+enum Kernels {}
+
 /// `dst (m x n, rows `dst_stride` apart) = [dst +] scale * lhs (m x k) * rhs (k x n)`.
 ///
 /// Without `accumulate`, `dst` is only written (it may be uninitialised).
@@ -88,32 +109,56 @@ pub unsafe fn product(
     parallelism: Parallelism,
 ) {
     #[cfg(target_arch = "x86_64")]
-    if let Some(kernels) = kernel::for_level(super::simd::vector_level()) {
+    let kernels = kernel::for_level(super::simd::vector_level());
+    #[cfg(not(target_arch = "x86_64"))]
+    let kernels = None;
+    let call = Call {
+        dst,
+        dst_stride,
+        accumulate,
+        shape,
+        lhs,
+        rhs,
+        scale,
+    };
+    product_on(kernels, call, parallelism)
+}
+
+/// `call` with `kernels`, or through the gemm crate when there are none.
+///
+/// # Safety
+/// As [`product`]; the CPU must have the kernels' vector units.
+unsafe fn product_on(kernels: Option<&Kernels>, call: Call, parallelism: Parallelism) {
+    let Some(kernels) = kernels else {
+        return with_gemm(call, parallelism);
+    };
+    #[cfg(target_arch = "x86_64")]
+    {
         let threads = match parallelism {
             Parallelism::None => 1,
             Parallelism::Rayon(0) => rayon::current_num_threads(),
             Parallelism::Rayon(n) => n,
         };
-        return blocked::product(kernels, dst, dst_stride, accumulate, shape, lhs, rhs, scale, threads);
+        blocked::product(kernels, call, threads)
     }
-    with_gemm(dst, dst_stride, accumulate, shape, lhs, rhs, scale, parallelism)
+    #[cfg(not(target_arch = "x86_64"))]
+    match *kernels {}
 }
 
-/// [`product`] through the gemm crate.
+/// `call` through the gemm crate.
 ///
 /// # Safety
 /// As [`product`].
-#[allow(clippy::too_many_arguments)]
-unsafe fn with_gemm(
-    dst: *mut f32,
-    dst_stride: usize,
-    accumulate: bool,
-    (m, n, k): (usize, usize, usize),
-    lhs: Matrix,
-    rhs: Matrix,
-    scale: f32,
-    parallelism: Parallelism,
-) {
+unsafe fn with_gemm(call: Call, parallelism: Parallelism) {
+    let Call {
+        dst,
+        dst_stride,
+        accumulate,
+        shape: (m, n, k),
+        lhs,
+        rhs,
+        scale,
+    } = call;
     gemm::gemm(
         m,
         n,
@@ -182,42 +227,27 @@ mod tests {
         } else {
             Parallelism::None
         };
-        // SAFETY: the buffers hold m x k, k x n and m x (n + 3) values.
-        unsafe {
-            match kernels {
-                None => with_gemm(
-                    dst.as_mut_ptr(),
-                    stride,
-                    accumulate,
-                    (m, n, k),
-                    lhs,
-                    rhs,
-                    scale,
-                    parallelism,
-                ),
-                #[cfg(target_arch = "x86_64")]
-                Some(name) => {
-                    let kernels = if name == "avx512" {
-                        &kernel::AVX512
-                    } else {
-                        &kernel::AVX2
-                    };
-                    blocked::product(
-                        kernels,
-                        dst.as_mut_ptr(),
-                        stride,
-                        accumulate,
-                        (m, n, k),
-                        lhs,
-                        rhs,
-                        scale,
-                        threads,
-                    )
-                }
-                #[cfg(not(target_arch = "x86_64"))]
-                Some(_) => unreachable!(),
+        #[cfg(target_arch = "x86_64")]
+        let kernels = kernels.map(|name| {
+            if name == "avx512" {
+                &kernel::AVX512
+            } else {
+                &kernel::AVX2
             }
-        }
+        });
+        #[cfg(not(target_arch = "x86_64"))]
+        let kernels: Option<&Kernels> = kernels.map(|_| unreachable!());
+        let call = Call {
+            dst: dst.as_mut_ptr(),
+            dst_stride: stride,
+            accumulate,
+            shape: (m, n, k),
+            lhs,
+            rhs,
+            scale,
+        };
+        // SAFETY: the buffers hold m x k, k x n and m x (n + 3) values; the kernels are this CPU's.
+        unsafe { product_on(kernels, call, parallelism) };
         dst
     }
 
