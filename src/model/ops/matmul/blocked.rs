@@ -40,19 +40,21 @@ thread_local! {
     static BUFFERS: RefCell<(Vec<Line>, Vec<Line>)> = const { RefCell::new((Vec::new(), Vec::new())) };
 }
 
-/// The destination pointer, sent to the threads that write disjoint parts of it.
+/// A product sent to the threads that compute its parts.
 #[derive(Clone, Copy)]
-struct Destination(*mut f32);
-// SAFETY: the threads write disjoint blocks of rows or columns.
-unsafe impl Send for Destination {}
-unsafe impl Sync for Destination {}
+struct Shared(Call);
+// SAFETY: the threads only read the operands and write disjoint blocks of
+// rows or columns of the destination, all before the product returns.
+unsafe impl Send for Shared {}
+unsafe impl Sync for Shared {}
 
-/// The operands, sent to the threads that only read them.
-#[derive(Clone, Copy)]
-struct Operands(Matrix, Matrix);
-// SAFETY: read only, for the duration of the product.
-unsafe impl Send for Operands {}
-unsafe impl Sync for Operands {}
+impl Shared {
+    /// The product (a method, so that a closure captures all of `Shared`,
+    /// not its non-`Send` field).
+    fn call(self) -> Call {
+        self.0
+    }
+}
 
 /// `call` on `threads` threads with `kernels`.
 ///
@@ -81,9 +83,9 @@ pub unsafe fn product(kernels: &Kernels, call: Call, threads: usize) {
         (m, kernels.rows)
     };
     let per_part = len.div_ceil(unit).div_ceil(parts) * unit;
-    let (out, operands) = (Destination(call.dst), Operands(call.lhs, call.rhs));
+    let shared = Shared(call);
     (0..parts).into_par_iter().for_each(move |t| {
-        let (out, Operands(lhs, rhs)) = (out, operands);
+        let call = shared.call();
         let (start, end) = ((t * per_part).min(len), ((t + 1) * per_part).min(len));
         if start == end {
             return;
@@ -92,26 +94,24 @@ pub unsafe fn product(kernels: &Kernels, call: Call, threads: usize) {
         unsafe {
             let part_call = if by_columns {
                 let rhs = Matrix {
-                    ptr: rhs.at(0, start),
-                    ..rhs
+                    ptr: call.rhs.at(0, start),
+                    ..call.rhs
                 };
                 Call {
-                    dst: out.0.add(start),
+                    dst: call.dst.add(start),
                     shape: (m, end - start, k),
-                    lhs,
                     rhs,
                     ..call
                 }
             } else {
                 let lhs = Matrix {
-                    ptr: lhs.at(start, 0),
-                    ..lhs
+                    ptr: call.lhs.at(start, 0),
+                    ..call.lhs
                 };
                 Call {
-                    dst: out.0.add(start * call.dst_stride),
+                    dst: call.dst.add(start * call.dst_stride),
                     shape: (end - start, n, k),
                     lhs,
-                    rhs,
                     ..call
                 }
             };
