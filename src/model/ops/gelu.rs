@@ -85,12 +85,12 @@ pub(super) fn forward_values(x: &[f32]) -> Vec<f32> {
 /// `z += bias` in every row, then the GELU of `z` into a new buffer (`z`,
 /// the pre-activation, is kept for the backward pass).
 ///
-/// Why the bias here: a matrix product that starts from the bias needs the
-/// bias written into every row first, a pass over memory that the product
-/// then reads back; added block by block just before the GELU, it is one
-/// read of the product's output, and the GELU finds the block in cache. Each
-/// value is `acc + b` either way, so the bits are those of the product that
-/// starts from the bias.
+/// Why the bias here and not as the product's start
+/// ([`super::matmul::Start::Bias`], which costs nothing either): added to
+/// the finished sum, each pre-activation is `sum + b`, the bits this layer
+/// has given since before the product could start from a bias (a start
+/// gives `(b + first depth block) + ...`, which rounds differently once the
+/// sum has several depth blocks); and the GELU finds the block in cache.
 pub(super) fn bias_forward_values(z: &mut [f32], bias: &[f32]) -> Vec<f32> {
     let (block, n) = (row_block(bias.len()), z.len());
     let fill = |y: &mut [MaybeUninit<f32>]| {

@@ -1,6 +1,6 @@
 //! The backward kernel of [`super::attention`], per text and head.
 
-use super::super::matmul::{product, Matrix};
+use super::super::matmul::{product, Matrix, Start};
 use super::super::simd::{self, multiversion};
 use super::super::{with_values, written};
 use super::{multiply, Attention, Sizes};
@@ -79,7 +79,7 @@ impl Attention {
                 product(
                     dv[hi * dh..].as_mut_ptr().cast::<f32>(),
                     h,
-                    false,
+                    Start::Zero,
                     (t, dh, t),
                     Matrix::rows(&pd, t).transposed(),
                     col(d_out, hi),
@@ -90,7 +90,7 @@ impl Attention {
                 product(
                     dp.as_mut_ptr(),
                     t,
-                    false,
+                    Start::Zero,
                     (t, t, dh),
                     col(d_out, hi),
                     col(v, hi).transposed(),
@@ -108,7 +108,7 @@ impl Attention {
                 product(
                     dq[hi * dh..].as_mut_ptr().cast::<f32>(),
                     h,
-                    false,
+                    Start::Zero,
                     (t, dh, t),
                     Matrix::rows(&dp, t),
                     col(k, hi),
@@ -118,7 +118,7 @@ impl Attention {
                 product(
                     dk[hi * dh..].as_mut_ptr().cast::<f32>(),
                     h,
-                    false,
+                    Start::Zero,
                     (t, dh, t),
                     Matrix::rows(&dp, t).transposed(),
                     col(q, hi),

@@ -18,7 +18,7 @@
 mod backward;
 
 use super::fast_math::exp;
-use super::matmul::{product, Matrix};
+use super::matmul::{product, Matrix, Start};
 use super::simd::{self, multiversion};
 use super::{unpack, values, written};
 use candle_core::{bail, CpuStorage, CustomOp3, Layout, Tensor};
@@ -142,7 +142,7 @@ impl Attention {
             product(
                 p.as_mut_ptr(),
                 t,
-                false,
+                Start::Zero,
                 (t, t, dh),
                 at(q),
                 at(k).transposed(),
@@ -197,7 +197,7 @@ impl CustomOp3 for Attention {
                         product(
                             out[hi * dh..].as_mut_ptr().cast::<f32>(),
                             h,
-                            false,
+                            Start::Zero,
                             (t, dh, t),
                             Matrix::rows(&p, t),
                             Matrix::rows(&v[hi * dh..], h),

@@ -3,7 +3,7 @@
 //! the open [`grad_sink`] when it takes them.
 
 use super::super::grad_sink;
-use super::super::matmul::{all_threads, product, Matrix};
+use super::super::matmul::{all_threads, product, Matrix, Start};
 use super::super::simd::multiversion;
 use super::super::{values, written, zeroed};
 use candle_core::{bail, CpuStorage, CustomOp3, Layout, Shape, TensorId};
@@ -51,7 +51,7 @@ impl CustomOp3 for LinearBackward {
                 product(
                     dx.as_mut_ptr().cast::<f32>(),
                     in_dim,
-                    false,
+                    Start::Zero,
                     (rows, in_dim, out_dim),
                     Matrix::rows(dy, out_dim),
                     Matrix::rows(w, in_dim),
@@ -70,7 +70,7 @@ impl CustomOp3 for LinearBackward {
                 product(
                     dw.as_mut_ptr(),
                     in_dim,
-                    accumulate,
+                    if accumulate { Start::Existing } else { Start::Zero },
                     (out_dim, in_dim, rows),
                     Matrix::rows(dy, out_dim).transposed(),
                     Matrix::rows(x, in_dim),

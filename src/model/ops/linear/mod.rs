@@ -13,11 +13,10 @@
 mod backward;
 
 use super::grad_sink;
-use super::matmul::{all_threads, product, Matrix};
-use super::{gelu, values, with_values, written, ROWS_PER_BLOCK};
+use super::matmul::{all_threads, product, Matrix, Start};
+use super::{gelu, values, with_values, written};
 use backward::LinearBackward;
 use candle_core::{bail, CpuStorage, CustomOp3, Layout, Shape, Tensor};
-use rayon::prelude::*;
 use std::mem::MaybeUninit;
 use std::sync::OnceLock;
 
@@ -118,25 +117,21 @@ impl CustomOp3 for Linear {
         bl: &Layout,
     ) -> candle_core::Result<(CpuStorage, Shape)> {
         let (x, w, b, (rows, in_dim, out_dim)) = operands((xs, xl), (ws, wl), (bs, bl), self.name())?;
-        // With a GELU after it, the product starts from zero and the GELU's
-        // pass adds the bias; without, it starts from the bias in every row.
-        let from_bias = self.gelu.is_none();
+        // Without a GELU, the product starts from the bias. With one, it
+        // starts from zero and the GELU's pass adds the bias (so the
+        // pre-activation is `sum + bias`, the bits it has always had).
+        let start = match self.gelu {
+            None => Start::Bias(b),
+            Some(_) => Start::Zero,
+        };
         let fill = |y: &mut [MaybeUninit<f32>]| {
-            if from_bias {
-                // The bias in every row, written by all threads (one thread's copy was 4% of a forward pass on two).
-                y.par_chunks_mut(out_dim * ROWS_PER_BLOCK).for_each(|block| {
-                    for row in block.chunks_mut(out_dim) {
-                        row.write_copy_of_slice(b);
-                    }
-                });
-            }
             // SAFETY: y holds rows x out values, x is rows x in, w is out x in
-            // (read transposed), as `operands` checked.
+            // (read transposed), and b out values, as `operands` checked.
             unsafe {
                 product(
                     y.as_mut_ptr().cast(),
                     out_dim,
-                    from_bias,
+                    start,
                     (rows, out_dim, in_dim),
                     Matrix::rows(x, in_dim),
                     Matrix::rows(w, in_dim).transposed(),
@@ -145,8 +140,7 @@ impl CustomOp3 for Linear {
                 )
             }
         };
-        // SAFETY: every row of y gets a copy of the bias before the product
-        // adds to it, or the product (which then does not read y) writes it all.
+        // SAFETY: the product (which starts from the bias or zero) writes every value of y.
         let mut y = unsafe { written(rows * out_dim, fill) };
         let y = match &self.gelu {
             None => y,

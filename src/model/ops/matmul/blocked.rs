@@ -99,6 +99,7 @@ pub unsafe fn product(kernels: &Kernels, call: Call, threads: usize) {
                 };
                 Call {
                     dst: call.dst.add(start),
+                    bias: offset(call.bias, start),
                     shape: (m, end - start, k),
                     rhs,
                     ..call
@@ -118,6 +119,18 @@ pub unsafe fn product(kernels: &Kernels, call: Call, threads: usize) {
             part(kernels, part_call)
         }
     });
+}
+
+/// `bias + columns`, or null for no bias.
+///
+/// # Safety
+/// A bias must hold more than `columns` values.
+unsafe fn offset(bias: *const f32, columns: usize) -> *const f32 {
+    if bias.is_null() {
+        bias
+    } else {
+        bias.add(columns)
+    }
 }
 
 /// One thread's product, with this thread's packing buffers (or fresh ones
@@ -148,7 +161,12 @@ unsafe fn blocks(kernels: &Kernels, call: Call, left: &mut Vec<Line>, right: &mu
     if k == 0 {
         if !call.accumulate {
             for i in 0..m {
-                std::ptr::write_bytes(call.dst.add(i * call.dst_stride), 0, n);
+                let row = call.dst.add(i * call.dst_stride);
+                if call.bias.is_null() {
+                    std::ptr::write_bytes(row, 0, n);
+                } else {
+                    std::ptr::copy_nonoverlapping(call.bias, row, n);
+                }
             }
         }
         return;
@@ -231,6 +249,11 @@ impl Block<'_> {
             dst: call.dst.add(i * call.dst_stride + j),
             dst_stride: call.dst_stride,
             overwrite,
+            bias: if overwrite {
+                offset(call.bias, j)
+            } else {
+                std::ptr::null()
+            },
             scale: call.scale,
         };
         let mut kernel = kernels.in_place;
@@ -256,14 +279,20 @@ impl Block<'_> {
         tile.dst = edge.as_mut_ptr();
         tile.dst_stride = kernels.cols;
         tile.overwrite = true;
+        let bias = std::mem::replace(&mut tile.bias, std::ptr::null());
         kernel(&tile);
         for r in 0..live_rows {
             let out = std::slice::from_raw_parts_mut(dst.add(r * call.dst_stride), live_cols);
             let sums = &edge[r * kernels.cols..r * kernels.cols + live_cols];
-            if overwrite {
+            if !overwrite {
+                out.iter_mut().zip(sums).for_each(|(o, s)| *o += s);
+            } else if bias.is_null() {
                 out.copy_from_slice(sums);
             } else {
-                out.iter_mut().zip(sums).for_each(|(o, s)| *o += s);
+                let bias = std::slice::from_raw_parts(bias, live_cols);
+                out.iter_mut()
+                    .zip(bias.iter().zip(sums))
+                    .for_each(|(o, (b, s))| *o = b + s);
             }
         }
     }

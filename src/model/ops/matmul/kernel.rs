@@ -31,6 +31,9 @@ pub struct Tile {
     /// Write `scale * sum` (the first depth block of a product that does
     /// not accumulate); otherwise add it to what is there.
     pub overwrite: bool,
+    /// When overwriting and not null: the tile's `COLS` values of the bias,
+    /// which each row's `scale * sum` is added to.
+    pub bias: *const f32,
     /// Factor applied to each block's sum before it is stored.
     pub scale: f32,
 }
@@ -126,19 +129,20 @@ macro_rules! tile_kernels {
                     rhs = rhs.add(COLS);
                 }
                 let scale = $splat(tile.scale);
+                let with_bias = tile.overwrite && !tile.bias.is_null();
                 for (i, row) in acc.iter().enumerate() {
                     for (v, &sum) in row.iter().enumerate() {
                         let dst = tile.dst.add(i * tile.dst_stride + v * $lanes);
                         // A multiply, then an add: the same two roundings as the edge tiles' scalar code.
                         let scaled = $mul(scale, sum);
-                        $store(
-                            dst,
-                            if tile.overwrite {
-                                scaled
-                            } else {
-                                $add($load(dst), scaled)
-                            },
-                        );
+                        let stored = if with_bias {
+                            $add($load(tile.bias.add(v * $lanes)), scaled)
+                        } else if tile.overwrite {
+                            scaled
+                        } else {
+                            $add($load(dst), scaled)
+                        };
+                        $store(dst, stored);
                     }
                 }
             }

@@ -23,6 +23,7 @@ mod kernel;
 mod pack;
 
 use gemm::Parallelism;
+use rayon::prelude::*;
 
 /// A read-only matrix: where its first value is and its row and column strides.
 #[derive(Clone, Copy)]
@@ -69,6 +70,20 @@ pub fn all_threads() -> Parallelism {
     }
 }
 
+/// What the product is added to.
+#[derive(Clone, Copy)]
+pub enum Start<'a> {
+    /// Nothing: the destination is only written (it may be uninitialised).
+    Zero,
+    /// The destination's own values.
+    Existing,
+    /// The same `n` values in every row (a layer's bias). The kernels add
+    /// them as they store a tile's first depth block, so the destination is
+    /// never filled with copies that the product then reads back; each value
+    /// is `bias + sum`, the bits of adding to a prefilled destination.
+    Bias(&'a [f32]),
+}
+
 /// One product: where it goes, its shape and operands, and how it is stored.
 #[derive(Clone, Copy)]
 struct Call {
@@ -77,6 +92,9 @@ struct Call {
     dst_stride: usize,
     /// Add to the destination; otherwise only write it.
     accumulate: bool,
+    /// Column `j` of every row starts from `bias[j]` (null: from zero, or
+    /// from the destination when `accumulate`).
+    bias: *const f32,
     /// (m, n, k): rows and columns of the destination, terms of each sum.
     shape: (usize, usize, usize),
     lhs: Matrix,
@@ -90,18 +108,22 @@ use kernel::Kernels;
 #[cfg(not(target_arch = "x86_64"))]
 enum Kernels {}
 
-/// `dst (m x n, rows `dst_stride` apart) = [dst +] scale * lhs (m x k) * rhs (k x n)`.
+/// `dst (m x n, rows `dst_stride` apart) = start + scale * lhs (m x k) * rhs (k x n)`.
 ///
-/// Without `accumulate`, `dst` is only written (it may be uninitialised).
+/// With [`Start::Zero`] or [`Start::Bias`], `dst` is only written (it may be
+/// uninitialised).
 ///
 /// # Safety
 /// `dst`, `lhs` and `rhs` must address `m x n`, `m x k` and `k x n` valid,
 /// non-overlapping values through their strides.
+///
+/// # Panics
+/// If a [`Start::Bias`] does not hold `n` values.
 #[allow(clippy::too_many_arguments)]
 pub unsafe fn product(
     dst: *mut f32,
     dst_stride: usize,
-    accumulate: bool,
+    start: Start,
     shape: (usize, usize, usize),
     lhs: Matrix,
     rhs: Matrix,
@@ -112,10 +134,25 @@ pub unsafe fn product(
     let kernels = kernel::for_level(super::simd::vector_level());
     #[cfg(not(target_arch = "x86_64"))]
     let kernels = None;
+    let (accumulate, bias) = match start {
+        Start::Zero => (false, std::ptr::null()),
+        Start::Existing => (true, std::ptr::null()),
+        Start::Bias(bias) => {
+            assert_eq!(
+                bias.len(),
+                shape.1,
+                "a bias of {} values for {} columns",
+                bias.len(),
+                shape.1
+            );
+            (false, bias.as_ptr())
+        }
+    };
     let call = Call {
         dst,
         dst_stride,
         accumulate,
+        bias,
         shape,
         lhs,
         rhs,
@@ -153,12 +190,26 @@ unsafe fn with_gemm(call: Call, parallelism: Parallelism) {
     let Call {
         dst,
         dst_stride,
-        accumulate,
+        mut accumulate,
+        bias,
         shape: (m, n, k),
         lhs,
         rhs,
         scale,
     } = call;
+    if !bias.is_null() && m > 0 && n > 0 {
+        // gemm starts from zero or the destination: the bias is copied into
+        // every row first, by all threads (one thread's copy was 4% of a
+        // forward pass on two).
+        let bias = std::slice::from_raw_parts(bias, n);
+        let rows = std::slice::from_raw_parts_mut(dst, (m - 1) * dst_stride + n);
+        let copy = |row: &mut [f32]| row[..n].copy_from_slice(bias);
+        match parallelism {
+            Parallelism::None => rows.chunks_mut(dst_stride).for_each(copy),
+            _ => rows.par_chunks_mut(dst_stride).for_each(copy),
+        }
+        accumulate = true;
+    }
     gemm::gemm(
         m,
         n,
@@ -183,175 +234,4 @@ unsafe fn with_gemm(call: Call, parallelism: Parallelism) {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    /// Values in [-1, 1), different for every seed and index.
-    fn values(count: usize, seed: usize) -> Vec<f32> {
-        (0..count)
-            .map(|i| ((i * 7919 + seed * 104_729) % 2003) as f32 / 1001.5 - 1.0)
-            .collect()
-    }
-
-    /// `lhs` (m x k) and `rhs` (k x n) stored as rows or as the transpose, and their values.
-    fn operands(m: usize, n: usize, k: usize, layout: usize) -> (Vec<f32>, Vec<f32>, [bool; 2]) {
-        let transposed = [layout & 1 == 1, layout & 2 == 2];
-        (values(m * k, 1), values(k * n, 2), transposed)
-    }
-
-    fn view(values: &[f32], rows: usize, cols: usize, transposed: bool) -> Matrix {
-        if transposed {
-            Matrix::rows(values, rows).transposed()
-        } else {
-            Matrix::rows(values, cols)
-        }
-    }
-
-    /// `product` with a destination prefilled with `start`, through `kernels` (None: gemm).
-    #[allow(clippy::too_many_arguments)]
-    fn run(
-        kernels: Option<&str>,
-        (m, n, k): (usize, usize, usize),
-        layout: usize,
-        accumulate: bool,
-        scale: f32,
-        threads: usize,
-        start: f32,
-    ) -> Vec<f32> {
-        let (a, b, [ta, tb]) = operands(m, n, k, layout);
-        let (lhs, rhs) = (view(&a, m, k, ta), view(&b, k, n, tb));
-        let stride = n + 3;
-        let mut dst = vec![start; m * stride];
-        let parallelism = if threads > 1 {
-            Parallelism::Rayon(threads)
-        } else {
-            Parallelism::None
-        };
-        #[cfg(target_arch = "x86_64")]
-        let kernels = kernels.map(|name| {
-            if name == "avx512" {
-                &kernel::AVX512
-            } else {
-                &kernel::AVX2
-            }
-        });
-        #[cfg(not(target_arch = "x86_64"))]
-        let kernels: Option<&Kernels> = kernels.map(|_| unreachable!());
-        let call = Call {
-            dst: dst.as_mut_ptr(),
-            dst_stride: stride,
-            accumulate,
-            shape: (m, n, k),
-            lhs,
-            rhs,
-            scale,
-        };
-        // SAFETY: the buffers hold m x k, k x n and m x (n + 3) values; the kernels are this CPU's.
-        unsafe { product_on(kernels, call, parallelism) };
-        dst
-    }
-
-    /// The product in f64, as rows `n + 3` apart.
-    fn reference(
-        (m, n, k): (usize, usize, usize),
-        layout: usize,
-        accumulate: bool,
-        scale: f32,
-        start: f32,
-    ) -> Vec<f64> {
-        let (a, b, [ta, tb]) = operands(m, n, k, layout);
-        let at = |i: usize, p: usize| if ta { a[p * m + i] } else { a[i * k + p] } as f64;
-        let bt = |p: usize, j: usize| if tb { b[j * k + p] } else { b[p * n + j] } as f64;
-        let mut out = vec![start as f64; m * (n + 3)];
-        for i in 0..m {
-            for j in 0..n {
-                let sum: f64 = (0..k).map(|p| at(i, p) * bt(p, j)).sum();
-                let base = if accumulate { start as f64 } else { 0.0 };
-                out[i * (n + 3) + j] = base + scale as f64 * sum;
-            }
-        }
-        out
-    }
-
-    const SHAPES: [(usize, usize, usize); 7] = [
-        (1, 1, 1),
-        (7, 5, 3),
-        (6, 16, 256),
-        (13, 37, 300),
-        (48, 48, 32),
-        (50, 70, 520),
-        (100, 33, 0),
-    ];
-
-    /// The levels this CPU can run our kernels at.
-    fn levels() -> Vec<Option<&'static str>> {
-        let mut levels = vec![None];
-        #[cfg(target_arch = "x86_64")]
-        {
-            if std::is_x86_feature_detected!("avx2") && std::is_x86_feature_detected!("fma") {
-                levels.push(Some("avx2"));
-            }
-            if std::is_x86_feature_detected!("avx512f") {
-                levels.push(Some("avx512"));
-            }
-        }
-        levels
-    }
-
-    #[test]
-    fn every_layout_edge_and_thread_count_matches_the_f64_product() {
-        for kernels in levels() {
-            for shape in SHAPES {
-                for layout in 0..4 {
-                    for (accumulate, scale, threads) in [(false, 1.0, 1), (true, 0.5, 2), (false, -2.0, 2)] {
-                        let start = if accumulate { 0.25 } else { f32::NAN };
-                        let got = run(kernels, shape, layout, accumulate, scale, threads, start);
-                        let want = reference(shape, layout, accumulate, scale, start);
-                        for (i, (g, w)) in got.iter().zip(&want).enumerate() {
-                            let (row, col) = (i / (shape.1 + 3), i % (shape.1 + 3));
-                            if col >= shape.1 {
-                                // The gap between rows is never touched.
-                                assert!(
-                                    g.to_bits() == start.to_bits(),
-                                    "{kernels:?} {shape:?} wrote row {row}'s padding"
-                                );
-                                continue;
-                            }
-                            let tolerance = 1e-5 * (1.0 + shape.2 as f64) * scale.abs() as f64;
-                            assert!(
-                                (*g as f64 - w).abs() <= tolerance,
-                                "{kernels:?} {shape:?} layout {layout} \
-                                 accumulate {accumulate} threads {threads} at ({row}, {col}): {g} vs {w}"
-                            );
-                        }
-                    }
-                }
-            }
-        }
-    }
-
-    #[test]
-    fn our_kernels_give_the_same_bits_on_every_level_and_thread_count() {
-        let ours: Vec<&str> = levels().into_iter().flatten().collect();
-        for shape in [(50, 70, 520), (97, 300, 384), (48, 48, 32)] {
-            for layout in 0..4 {
-                let bits = |kernels: &str, threads: usize| -> Vec<u32> {
-                    run(Some(kernels), shape, layout, true, 0.5, threads, 0.25)
-                        .iter()
-                        .map(|v| v.to_bits())
-                        .collect()
-                };
-                let Some(first) = ours.first() else { return };
-                let expected = bits(first, 1);
-                for kernels in &ours {
-                    for threads in [1, 2, 3] {
-                        assert!(
-                            bits(kernels, threads) == expected,
-                            "{kernels} on {threads} threads, {shape:?} layout {layout}"
-                        );
-                    }
-                }
-            }
-        }
-    }
-}
+mod tests;
