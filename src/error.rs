@@ -8,15 +8,15 @@ use std::path::PathBuf;
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
     /// A file operation failed; the path is part of the message.
-    #[error("{action} {path}: {source}")]
+    #[error("{action} {path}: {cause}")]
     Io {
         /// What was being done ("reading", "writing", ...).
         action: &'static str,
         /// The file or folder concerned.
         path: PathBuf,
-        /// The OS error.
-        #[source]
-        source: std::io::Error,
+        /// The OS error: part of this error's message, and therefore not
+        /// its `source` (a chain printed with `{:#}` would say it twice).
+        cause: std::io::Error,
     },
 
     /// A suite file or built-in suite is malformed or inconsistent.
@@ -116,7 +116,7 @@ impl Error {
         Error::Io {
             action,
             path: path.into(),
-            source,
+            cause: source,
         }
     }
 
@@ -134,5 +134,21 @@ impl Error {
             key: key.into(),
             message: message.into(),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_io_error_names_its_cause_once_in_a_printed_chain() {
+        let cause = std::io::Error::new(std::io::ErrorKind::StorageFull, "No space left on device");
+        let err = anyhow::Error::from(Error::io("writing", "reports/x/runs.jsonl", cause)).context("run failed");
+        let printed = format!("{err:#}");
+        assert_eq!(
+            printed,
+            "run failed: writing reports/x/runs.jsonl: No space left on device"
+        );
     }
 }
