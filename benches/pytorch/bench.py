@@ -27,6 +27,9 @@ Usage (after `bash benches/pytorch/setup.sh`; compare.sh runs it for you):
   benches/pytorch/.venv/bin/python benches/pytorch/bench.py --workload bert-step \
       --threads 2 --iters 5 --warmup 1 [--model-dir data/all-MiniLM-L6-v2] [--verbose]
 --verbose prints each iteration's loss (bert-step) or accuracies (epochs) to stderr.
+--lockstep takes turns with another process (lockstep.py drives it), as `reuse-bench bench
+--lockstep` does: after the warm-up it prints `ready`, then runs one timed iteration per `go` line
+on stdin and prints `iter_s SECONDS`; `done` or the end of input ends the run (--iters is ignored).
 """
 
 import argparse
@@ -256,6 +259,15 @@ def peak_rss_bytes():
     return 0
 
 
+def turn(iter_s):
+    """One turn of --lockstep: report the last iteration (or `ready`), then wait for `go` or `done`."""
+    print(f"iter_s {iter_s[-1]}" if iter_s else "ready", flush=True)
+    line = sys.stdin.readline().strip()
+    if line not in ("go", "done", ""):
+        sys.exit(f"bench.py: --lockstep: expected `go` or `done` on stdin, got `{line}`")
+    return line == "go"
+
+
 def main():
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     p.add_argument("--workload", required=True, choices=WORKLOADS)
@@ -264,6 +276,7 @@ def main():
     p.add_argument("--warmup", type=int, default=1, help="untimed iterations first")
     p.add_argument("--model-dir", default="data/all-MiniLM-L6-v2")
     p.add_argument("--verbose", action="store_true", help="losses/accuracies to stderr")
+    p.add_argument("--lockstep", action="store_true", help="one timed iteration per `go` on stdin")
     a = p.parse_args()
     if a.threads < 1 or a.iters < 1 or a.warmup < 0:
         p.error("--threads and --iters must be >= 1, --warmup >= 0")
@@ -278,10 +291,12 @@ def main():
     for _ in range(a.warmup):
         iteration()
     iter_s = []
-    for _ in range(a.iters):
+    while turn(iter_s) if a.lockstep else len(iter_s) < a.iters:
         t0 = time.perf_counter()
         iteration()
         iter_s.append(time.perf_counter() - t0)
+    if not iter_s:
+        sys.exit("bench.py: --lockstep: told to stop before any timed iteration ran; send `go` at least once")
 
     print(
         json.dumps(

@@ -4,6 +4,7 @@
 use anyhow::{Context, Result};
 use clap::Args;
 use reuse_bench::speed::{self, BenchOptions, Workload};
+use std::io::{BufRead, Write};
 use std::path::PathBuf;
 use std::process::ExitCode;
 use strum::VariantArray;
@@ -38,6 +39,34 @@ pub struct BenchArgs {
     /// Print one JSON line (the fields compare.sh reads) instead of a sentence.
     #[arg(long)]
     json: bool,
+    /// Take turns with another process (benches/pytorch/lockstep.py drives it):
+    /// after the warm-up print `ready`, then run one timed iteration per `go`
+    /// line on standard input and print `iter_s SECONDS`; `done` or the end of
+    /// input ends the run. --iters is then ignored.
+    #[arg(long)]
+    lockstep: bool,
+}
+
+/// One turn of `--lockstep`: report the last iteration (or `ready` before
+/// the first), then wait for `go` (run another) or `done` / end of input.
+fn turn(done: &[f64]) -> std::io::Result<bool> {
+    let mut out = std::io::stdout().lock();
+    match done.last() {
+        None => writeln!(out, "ready")?,
+        Some(s) => writeln!(out, "iter_s {s}")?,
+    }
+    out.flush()?;
+    drop(out);
+    let mut line = String::new();
+    std::io::stdin().lock().read_line(&mut line)?;
+    match line.trim() {
+        "go" => Ok(true),
+        "done" | "" => Ok(false),
+        other => Err(std::io::Error::new(
+            std::io::ErrorKind::InvalidInput,
+            format!("expected `go` or `done`, got `{other}`"),
+        )),
+    }
 }
 
 fn parse_workload(s: &str) -> Result<Workload, String> {
@@ -52,13 +81,18 @@ pub fn bench(args: BenchArgs) -> Result<ExitCode> {
     // candle and rayon read the thread count from here when they first start,
     // which is after this point: nothing has computed yet.
     std::env::set_var("RAYON_NUM_THREADS", args.threads.to_string());
-    let result = speed::run(&BenchOptions {
+    let options = BenchOptions {
         workload: args.workload,
         threads: args.threads as usize,
         iters: args.iters as usize,
         warmup: args.warmup as usize,
         model_dir: args.model_dir,
-    })
+    };
+    let result = if args.lockstep {
+        speed::run_paced(&options, turn)
+    } else {
+        speed::run(&options)
+    }
     .with_context(|| format!("benchmark {} failed", args.workload))?;
     if args.json {
         println!("{}", serde_json::to_string(&result)?);

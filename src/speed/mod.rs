@@ -144,8 +144,22 @@ fn model(o: &BenchOptions, device: &Device) -> Result<PreparedModel> {
     prepare(&plan, device)
 }
 
-/// Runs the benchmark `o` describes.
+/// Runs the benchmark `o` describes: `o.iters` timed iterations back to back.
 pub fn run(o: &BenchOptions) -> Result<BenchResult> {
+    let iters = o.iters.max(1);
+    run_paced(o, |done: &[f64]| Ok(done.len() < iters))
+}
+
+/// Runs the benchmark `o` describes, asking `next` before each timed
+/// iteration whether to run it (with the seconds of those run so far);
+/// `o.iters` is ignored, and a run that `next` stops before any timed
+/// iteration is an error.
+///
+/// Why: `benches/pytorch/lockstep.py` runs reuse-bench and PyTorch as two
+/// live processes and lets them take turns, one iteration each, so that
+/// each pair of iterations sees the same phase of a machine whose speed
+/// drifts; `next` is where a process waits for its turn.
+pub fn run_paced(o: &BenchOptions, mut next: impl FnMut(&[f64]) -> std::io::Result<bool>) -> Result<BenchResult> {
     let device = Device::Cpu;
     let m = model(o, &device)?;
     let cfg = config(o.workload);
@@ -154,10 +168,17 @@ pub fn run(o: &BenchOptions) -> Result<BenchResult> {
         iteration()?;
     }
     let mut iter_s = Vec::with_capacity(o.iters);
-    for _ in 0..o.iters.max(1) {
+    let asked = |e| Error::io("waiting for the next iteration's turn on", "standard input", e);
+    while next(&iter_s).map_err(asked)? {
         let start = Instant::now();
         iteration()?;
         iter_s.push(start.elapsed().as_secs_f64());
+    }
+    if iter_s.is_empty() {
+        return Err(Error::Setting {
+            key: "--lockstep".into(),
+            message: "told to stop before any timed iteration ran; send `go` at least once".into(),
+        });
     }
     let samples_per_iter = inputs::samples_per_iter(o.workload);
     Ok(BenchResult {
