@@ -67,3 +67,74 @@ fn an_unknown_workload_and_a_missing_model_are_named() {
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.contains("config.json") && err.contains("fetch-data"), "{err}");
 }
+
+/// `bench --lockstep` with `input` on its standard input.
+fn lockstep(input: &str) -> std::process::Output {
+    use std::io::Write;
+    use std::process::Stdio;
+    let mut child = Command::new(env!("CARGO_BIN_EXE_reuse-bench"))
+        .args([
+            "bench",
+            "--workload",
+            "mlp-epoch",
+            "--warmup",
+            "1",
+            "--json",
+            "--lockstep",
+        ])
+        .env_remove("REUSE_BENCH_SIMD")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("run reuse-bench");
+    child.stdin.take().unwrap().write_all(input.as_bytes()).unwrap();
+    child.wait_with_output().expect("wait for reuse-bench")
+}
+
+/// The protocol lockstep.py drives: `ready`, one `iter_s` line per `go`,
+/// then the JSON result of exactly those iterations.
+#[test]
+fn lockstep_runs_one_iteration_per_go_and_reports_each() {
+    let out = lockstep("go\ngo\ngo\ndone\n");
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let text = String::from_utf8(out.stdout).unwrap();
+    let lines: Vec<&str> = text.lines().collect();
+    assert_eq!(lines.len(), 5, "{text}");
+    assert_eq!(lines[0], "ready");
+    let reported: Vec<f64> = lines[1..4]
+        .iter()
+        .map(|l| l.strip_prefix("iter_s ").expect(l).parse().unwrap())
+        .collect();
+    assert!(reported.iter().all(|&s| s > 0.0 && s < 60.0), "{reported:?}");
+    let v: serde_json::Value = serde_json::from_str(lines[4]).expect("the JSON result last");
+    let timed: Vec<f64> = v["iter_s"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s.as_f64().unwrap())
+        .collect();
+    assert_eq!(timed, reported);
+
+    // The end of input ends the run as `done` does.
+    let out = lockstep("go\n");
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert_eq!(String::from_utf8(out.stdout).unwrap().lines().count(), 3);
+}
+
+#[test]
+fn lockstep_refuses_a_stop_before_any_iteration_and_an_unknown_word() {
+    let out = lockstep("done\n");
+    assert_eq!(out.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("--lockstep") && err.contains("go"), "{err}");
+
+    let out = lockstep("go\nstop\n");
+    assert_eq!(out.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("`stop`") && err.contains("standard input"), "{err}");
+    assert!(
+        !String::from_utf8_lossy(&out.stdout).contains('{'),
+        "no result after a refusal"
+    );
+}

@@ -62,13 +62,15 @@ def main():
 
     torch_versions = sorted({r["version"] for (_, i), rs in runs.items() if i == "pytorch" for r in rs})
     rounds = max(len(rs) for rs in runs.values())
+    kernels = sorted({r.get("kernels") for (_, i), rs in runs.items() if i == "reuse-bench" for r in rs} - {None, ""})
     pairs = ", ".join("%s %d pairs" % (w, r["pairs"]) for w, r in lockstep.items())
     how = f"lockstep: {pairs}" if lockstep else f"{rounds} round(s)"
     load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
     print(
         f"Machine: {cpu_model()}, {os.cpu_count()} cores; "
         f"{datetime.datetime.now().astimezone().strftime('%Y-%m-%d %H:%M %Z')}; "
-        f"PyTorch {', '.join(torch_versions) or '-'} (CPU); {a.reuse_bench_version}; "
+        f"PyTorch {', '.join(torch_versions) or '-'} (CPU); {a.reuse_bench_version}"
+        f"{' (kernels ' + ', '.join(kernels) + ')' if kernels else ''}; "
         f"{how}, load average {load:.2f} at the end"
     )
     print()
