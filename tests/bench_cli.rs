@@ -123,18 +123,21 @@ fn lockstep_runs_one_iteration_per_go_and_reports_each() {
 }
 
 #[test]
-fn lockstep_refuses_a_stop_before_any_iteration_and_an_unknown_word() {
+fn lockstep_refuses_a_stop_before_any_iteration_an_unknown_word_and_a_blank_line() {
     let out = lockstep("done\n");
     assert_eq!(out.status.code(), Some(1));
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.contains("--lockstep") && err.contains("go"), "{err}");
 
-    let out = lockstep("go\nstop\n");
-    assert_eq!(out.status.code(), Some(1));
-    let err = String::from_utf8_lossy(&out.stderr);
-    assert!(err.contains("`stop`") && err.contains("standard input"), "{err}");
-    assert!(
-        !String::from_utf8_lossy(&out.stdout).contains('{'),
-        "no result after a refusal"
-    );
+    // A blank line is not the end of input: it is refused like any other word.
+    for (word, input) in [("`stop`", "go\nstop\n"), ("``", "go\n\ngo\n")] {
+        let out = lockstep(input);
+        assert_eq!(out.status.code(), Some(1));
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(err.contains(word) && err.contains("standard input"), "{err}");
+        assert!(
+            !String::from_utf8_lossy(&out.stdout).contains('{'),
+            "no result after a refusal"
+        );
+    }
 }

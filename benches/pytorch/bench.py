@@ -262,10 +262,12 @@ def peak_rss_bytes():
 def turn(iter_s):
     """One turn of --lockstep: report the last iteration (or `ready`), then wait for `go` or `done`."""
     print(f"iter_s {iter_s[-1]}" if iter_s else "ready", flush=True)
-    line = sys.stdin.readline().strip()
-    if line not in ("go", "done", ""):
-        sys.exit(f"bench.py: --lockstep: expected `go` or `done` on stdin, got `{line}`")
-    return line == "go"
+    line = sys.stdin.readline()
+    if line == "":  # the end of input
+        return False
+    if line.strip() not in ("go", "done"):
+        sys.exit(f"bench.py: --lockstep: expected `go` or `done` on stdin, got `{line.strip()}`")
+    return line.strip() == "go"
 
 
 def main():

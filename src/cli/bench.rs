@@ -49,23 +49,27 @@ pub struct BenchArgs {
 
 /// One turn of `--lockstep`: report the last iteration (or `ready` before
 /// the first), then wait for `go` (run another) or `done` / end of input.
-fn turn(done: &[f64]) -> std::io::Result<bool> {
+fn turn(done: &[f64]) -> reuse_bench::Result<bool> {
+    let io = |e| reuse_bench::Error::io("taking turns (--lockstep) over", "standard input and output", e);
     let mut out = std::io::stdout().lock();
     match done.last() {
-        None => writeln!(out, "ready")?,
-        Some(s) => writeln!(out, "iter_s {s}")?,
+        None => writeln!(out, "ready"),
+        Some(s) => writeln!(out, "iter_s {s}"),
     }
-    out.flush()?;
+    .and_then(|()| out.flush())
+    .map_err(io)?;
     drop(out);
     let mut line = String::new();
-    std::io::stdin().lock().read_line(&mut line)?;
+    if std::io::stdin().lock().read_line(&mut line).map_err(io)? == 0 {
+        return Ok(false); // the end of input
+    }
     match line.trim() {
         "go" => Ok(true),
-        "done" | "" => Ok(false),
-        other => Err(std::io::Error::new(
-            std::io::ErrorKind::InvalidInput,
-            format!("expected `go` or `done`, got `{other}`"),
-        )),
+        "done" => Ok(false),
+        other => Err(reuse_bench::Error::Setting {
+            key: "--lockstep".into(),
+            message: format!("expected `go` or `done` on standard input, got `{other}`"),
+        }),
     }
 }
 

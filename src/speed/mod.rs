@@ -159,7 +159,7 @@ pub fn run(o: &BenchOptions) -> Result<BenchResult> {
 /// live processes and lets them take turns, one iteration each, so that
 /// each pair of iterations sees the same phase of a machine whose speed
 /// drifts; `next` is where a process waits for its turn.
-pub fn run_paced(o: &BenchOptions, mut next: impl FnMut(&[f64]) -> std::io::Result<bool>) -> Result<BenchResult> {
+pub fn run_paced(o: &BenchOptions, mut next: impl FnMut(&[f64]) -> Result<bool>) -> Result<BenchResult> {
     let device = Device::Cpu;
     let m = model(o, &device)?;
     let cfg = config(o.workload);
@@ -168,16 +168,17 @@ pub fn run_paced(o: &BenchOptions, mut next: impl FnMut(&[f64]) -> std::io::Resu
         iteration()?;
     }
     let mut iter_s = Vec::with_capacity(o.iters);
-    let asked = |e| Error::io("waiting for the next iteration's turn on", "standard input", e);
-    while next(&iter_s).map_err(asked)? {
+    while next(&iter_s)? {
         let start = Instant::now();
         iteration()?;
         iter_s.push(start.elapsed().as_secs_f64());
     }
     if iter_s.is_empty() {
         return Err(Error::Setting {
-            key: "--lockstep".into(),
-            message: "told to stop before any timed iteration ran; send `go` at least once".into(),
+            key: "timed iterations".into(),
+            message: "the run was stopped before any timed iteration ran \
+                      (with `bench --lockstep`, send `go` at least once)"
+                .into(),
         });
     }
     let samples_per_iter = inputs::samples_per_iter(o.workload);
