@@ -37,15 +37,9 @@ import subprocess
 import sys
 import time
 
-HERE = os.path.dirname(os.path.abspath(__file__))
+from sides import AVX2_ENV, HERE, WORKLOADS, check, command, defaults
+
 ROOT = os.path.dirname(os.path.dirname(HERE))
-WORKLOADS = ["bert-step", "bert-forward", "cnn-epoch", "mlp-epoch", "mobilenet-step"]
-AVX2_ENV = {
-    "REUSE_BENCH_SIMD": "avx2",
-    "ATEN_CPU_CAPABILITY": "avx2",
-    "ONEDNN_MAX_CPU_ISA": "AVX2",
-    "MKL_ENABLE_INSTRUCTIONS": "AVX2",
-}
 
 
 class Side:
@@ -109,24 +103,17 @@ def main():
         p.error(f"give two sides (A B), or none for pytorch and target/release/reuse-bench; got {len(sides)}")
     if a.pairs < 1 or (a.threads is not None and a.threads < 1) or a.gap_s < 0:
         p.error("--pairs and --threads must be at least 1, --gap-s at least 0")
-    python = os.path.join(HERE, ".venv", "bin", "python")
-    if "pytorch" in sides and not os.access(python, os.X_OK):
-        sys.exit("lockstep.py: no venv at benches/pytorch/.venv: run benches/pytorch/setup.sh first")
-    for side in sides:
-        if side != "pytorch" and not os.access(side, os.X_OK):
-            sys.exit(f"lockstep.py: {side} is not an executable (cargo build --release)")
-
-    epoch = a.workload.endswith("-epoch")
-    threads = a.threads or (1 if epoch else 2)
-    warmup = a.warmup if a.warmup is not None else (2 if epoch else 3)
+    check("lockstep.py", sides)
+    default_threads, default_warmup = defaults(a.workload)
+    threads = a.threads or default_threads
+    warmup = a.warmup if a.warmup is not None else default_warmup
     common = ["--workload", a.workload, "--threads", str(threads), "--warmup", str(warmup),
               "--model-dir", a.model_dir, "--lockstep"]
     env = dict(os.environ, **(AVX2_ENV if a.avx2 else {}))
     names = [f"A ({s})" if i == 0 else f"B ({s})" for i, s in enumerate(sides)]
     live = []
     for name, side in zip(names, sides):
-        cmd = ([python, os.path.join(HERE, "bench.py")] if side == "pytorch" else [side, "bench", "--json"]) + common
-        live.append(Side(name, cmd, env))
+        live.append(Side(name, command(side, common), env))
     print(f"{a.workload}, {threads} thread(s){', AVX2 emulated' if a.avx2 else ''}: "
           f"{a.pairs} pairs, {warmup} warm-up iterations each, {a.gap_s} s between turns", file=sys.stderr)
 

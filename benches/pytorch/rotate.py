@@ -28,14 +28,7 @@ import statistics
 import subprocess
 import sys
 
-HERE = os.path.dirname(os.path.abspath(__file__))
-AVX2_ENV = {
-    "REUSE_BENCH_SIMD": "avx2",
-    "ATEN_CPU_CAPABILITY": "avx2",
-    "ONEDNN_MAX_CPU_ISA": "AVX2",
-    "MKL_ENABLE_INSTRUCTIONS": "AVX2",
-}
-WORKLOADS = ["bert-step", "bert-forward", "cnn-epoch", "mlp-epoch", "mobilenet-step"]
+from sides import AVX2_ENV, WORKLOADS, check, command, defaults
 
 
 def main() -> int:
@@ -47,16 +40,11 @@ def main() -> int:
     parser.add_argument("--avx2", action="store_true", help="emulate an AVX2 CPU on both sides")
     parser.add_argument("--model-dir", default="data/all-MiniLM-L6-v2")
     args = parser.parse_args()
-    python = os.path.join(HERE, ".venv", "bin", "python")
-    if not os.access(python, os.X_OK):
-        sys.exit("rotate.py: no venv at benches/pytorch/.venv: run benches/pytorch/setup.sh first")
-    for binary in args.binaries:
-        if not os.access(binary, os.X_OK):
-            sys.exit(f"rotate.py: {binary} is not an executable (cargo build --release)")
-    epoch = args.workload.endswith("-epoch")
-    threads = str(args.threads or (1 if epoch else 2))
+    check("rotate.py", args.binaries + ["pytorch"])
+    default_threads, warmup = defaults(args.workload)
+    threads = str(args.threads or default_threads)
     common = ["--workload", args.workload, "--threads", threads, "--iters", "10",
-              "--warmup", "2" if epoch else "3", "--model-dir", args.model_dir]
+              "--warmup", str(warmup), "--model-dir", args.model_dir]
     env = dict(os.environ, **(AVX2_ENV if args.avx2 else {}))
     sides = list(args.binaries) + ["pytorch"]
     names = {s: (s if s == "pytorch" else f"[{i + 1}] {s}") for i, s in enumerate(sides)}
@@ -64,7 +52,7 @@ def main() -> int:
     for r in range(args.rounds):
         turn = sides[r % len(sides):] + sides[:r % len(sides)]
         for side in turn:
-            cmd = ([python, os.path.join(HERE, "bench.py")] if side == "pytorch" else [side, "bench", "--json"]) + common
+            cmd = command(side, common)
             done = subprocess.run(cmd, capture_output=True, text=True, env=env)
             lines = [line for line in done.stdout.splitlines() if line.startswith("{")]
             if done.returncode != 0 or not lines:

@@ -11,7 +11,7 @@
 #![cfg(target_arch = "x86_64")]
 
 use super::kernel::{Kernels, Tile};
-use super::{pack, Call, Matrix};
+use super::{pack, Call, Matrix, Start};
 use rayon::prelude::*;
 use std::cell::RefCell;
 
@@ -42,16 +42,16 @@ thread_local! {
 
 /// A product sent to the threads that compute its parts.
 #[derive(Clone, Copy)]
-struct Shared(Call);
+struct Shared<'a>(Call<'a>);
 // SAFETY: the threads only read the operands and write disjoint blocks of
 // rows or columns of the destination, all before the product returns.
-unsafe impl Send for Shared {}
-unsafe impl Sync for Shared {}
+unsafe impl Send for Shared<'_> {}
+unsafe impl Sync for Shared<'_> {}
 
-impl Shared {
+impl<'a> Shared<'a> {
     /// The product (a method, so that a closure captures all of `Shared`,
     /// not its non-`Send` field).
-    fn call(self) -> Call {
+    fn call(self) -> Call<'a> {
         self.0
     }
 }
@@ -99,7 +99,7 @@ pub unsafe fn product(kernels: &Kernels, call: Call, threads: usize) {
                 };
                 Call {
                     dst: call.dst.add(start),
-                    bias: offset(call.bias, start),
+                    start: call.start.columns_from(start),
                     shape: (m, end - start, k),
                     rhs,
                     ..call
@@ -119,18 +119,6 @@ pub unsafe fn product(kernels: &Kernels, call: Call, threads: usize) {
             part(kernels, part_call)
         }
     });
-}
-
-/// `bias + columns`, or null for no bias.
-///
-/// # Safety
-/// A bias must hold more than `columns` values.
-unsafe fn offset(bias: *const f32, columns: usize) -> *const f32 {
-    if bias.is_null() {
-        bias
-    } else {
-        bias.add(columns)
-    }
 }
 
 /// One thread's product, with this thread's packing buffers (or fresh ones
@@ -159,14 +147,12 @@ fn at_least(buffer: &mut Vec<Line>, values: usize) -> &mut [f32] {
 unsafe fn blocks(kernels: &Kernels, call: Call, left: &mut Vec<Line>, right: &mut Vec<Line>) {
     let (m, n, k) = call.shape;
     if k == 0 {
-        if !call.accumulate {
-            for i in 0..m {
-                let row = call.dst.add(i * call.dst_stride);
-                if call.bias.is_null() {
-                    std::ptr::write_bytes(row, 0, n);
-                } else {
-                    std::ptr::copy_nonoverlapping(call.bias, row, n);
-                }
+        for i in 0..m {
+            let row = call.dst.add(i * call.dst_stride);
+            match call.start {
+                Start::Zero => std::ptr::write_bytes(row, 0, n),
+                Start::Existing => {}
+                Start::Bias(bias) => std::ptr::copy_nonoverlapping(bias.as_ptr(), row, n),
             }
         }
         return;
@@ -205,7 +191,7 @@ unsafe fn blocks(kernels: &Kernels, call: Call, left: &mut Vec<Line>, right: &mu
 /// One depth block of one block of rows: what its tiles share.
 struct Block<'a> {
     kernels: &'a Kernels,
-    call: &'a Call,
+    call: &'a Call<'a>,
     first_depth: usize,
     depth: usize,
     first_row: usize,
@@ -240,7 +226,13 @@ impl Block<'_> {
         let (kernels, call) = (self.kernels, self.call);
         let live_rows = kernels.rows.min(self.first_row + self.rows - i);
         let live_cols = kernels.cols.min(call.shape.1 - j);
-        let overwrite = self.first_depth == 0 && !call.accumulate;
+        // What this depth block's sums are added to: the product's start
+        // (from this tile's column on) for the first block, then the destination.
+        let start = if self.first_depth == 0 {
+            call.start.columns_from(j)
+        } else {
+            Start::Existing
+        };
         let mut tile = Tile {
             depth: self.depth,
             lhs: call.lhs.at(i, self.first_depth),
@@ -248,11 +240,10 @@ impl Block<'_> {
             rhs: self.right[j * self.depth..].as_ptr(),
             dst: call.dst.add(i * call.dst_stride + j),
             dst_stride: call.dst_stride,
-            overwrite,
-            bias: if overwrite {
-                offset(call.bias, j)
-            } else {
-                std::ptr::null()
+            overwrite: !matches!(start, Start::Existing),
+            bias: match start {
+                Start::Bias(bias) => bias.as_ptr(),
+                _ => std::ptr::null(),
             },
             scale: call.scale,
         };
@@ -279,20 +270,18 @@ impl Block<'_> {
         tile.dst = edge.as_mut_ptr();
         tile.dst_stride = kernels.cols;
         tile.overwrite = true;
-        let bias = std::mem::replace(&mut tile.bias, std::ptr::null());
+        tile.bias = std::ptr::null();
         kernel(&tile);
         for r in 0..live_rows {
             let out = std::slice::from_raw_parts_mut(dst.add(r * call.dst_stride), live_cols);
             let sums = &edge[r * kernels.cols..r * kernels.cols + live_cols];
-            if !overwrite {
-                out.iter_mut().zip(sums).for_each(|(o, s)| *o += s);
-            } else if bias.is_null() {
-                out.copy_from_slice(sums);
-            } else {
-                let bias = std::slice::from_raw_parts(bias, live_cols);
-                out.iter_mut()
+            match start {
+                Start::Zero => out.copy_from_slice(sums),
+                Start::Existing => out.iter_mut().zip(sums).for_each(|(o, s)| *o += s),
+                Start::Bias(bias) => out
+                    .iter_mut()
                     .zip(bias.iter().zip(sums))
-                    .for_each(|(o, (b, s))| *o = b + s);
+                    .for_each(|(o, (b, s))| *o = b + s),
             }
         }
     }

@@ -29,54 +29,29 @@ fn bias(n: usize) -> Vec<f32> {
     values(n, 3)
 }
 
-/// How a test product starts: from nothing, from the destination or from [`bias`].
-#[derive(Clone, Copy, Debug, PartialEq)]
-enum From {
-    Zero,
-    Existing,
-    Bias,
-}
-
-/// `product` with a destination prefilled with `start`, through `kernels` (None: gemm).
+/// `product` into `dst` (m rows `n + 3` apart, as the test prepared it),
+/// through `kernels` (None: gemm).
 #[allow(clippy::too_many_arguments)]
 fn run(
     kernels: Option<&str>,
     (m, n, k): (usize, usize, usize),
     layout: usize,
-    from: From,
+    start: Start,
     scale: f32,
     threads: usize,
-    start: f32,
+    mut dst: Vec<f32>,
 ) -> Vec<f32> {
+    assert_eq!(dst.len(), m * (n + 3));
     let (a, b, [ta, tb]) = operands(m, n, k, layout);
-    let bias = bias(n);
-    let (lhs, rhs) = (view(&a, m, k, ta), view(&b, k, n, tb));
-    let stride = n + 3;
-    let mut dst = vec![start; m * stride];
     let call = Call {
         dst: dst.as_mut_ptr(),
-        dst_stride: stride,
-        accumulate: from == From::Existing,
-        bias: if from == From::Bias {
-            bias.as_ptr()
-        } else {
-            std::ptr::null()
-        },
+        dst_stride: n + 3,
+        start,
         shape: (m, n, k),
-        lhs,
-        rhs,
+        lhs: view(&a, m, k, ta),
+        rhs: view(&b, k, n, tb),
         scale,
     };
-    // SAFETY: the buffers hold m x k, k x n, m x (n + 3) and n values.
-    unsafe { execute(kernels, call, threads) };
-    dst
-}
-
-/// `call` through `kernels` (None: gemm) on `threads` threads.
-///
-/// # Safety
-/// As [`product`]; `kernels` must be among [`levels`].
-unsafe fn execute(kernels: Option<&str>, call: Call, threads: usize) {
     let parallelism = if threads > 1 {
         Parallelism::Rayon(threads)
     } else {
@@ -92,23 +67,30 @@ unsafe fn execute(kernels: Option<&str>, call: Call, threads: usize) {
     });
     #[cfg(not(target_arch = "x86_64"))]
     let kernels: Option<&Kernels> = kernels.map(|_| unreachable!());
-    product_on(kernels, call, parallelism)
+    // SAFETY: the buffers hold m x k, k x n and m x (n + 3) values (a bias n);
+    // the kernels are among `levels`, this CPU's.
+    unsafe { product_on(kernels, call, parallelism) };
+    dst
+}
+
+/// A destination of `m` rows `n + 3` apart, every value `fill`.
+fn filled((m, n, _): (usize, usize, usize), fill: f32) -> Vec<f32> {
+    vec![fill; m * (n + 3)]
 }
 
 /// The product in f64, as rows `n + 3` apart.
-fn reference((m, n, k): (usize, usize, usize), layout: usize, from: From, scale: f32, start: f32) -> Vec<f64> {
+fn reference((m, n, k): (usize, usize, usize), layout: usize, start: Start, scale: f32, fill: f32) -> Vec<f64> {
     let (a, b, [ta, tb]) = operands(m, n, k, layout);
-    let bias = bias(n);
     let at = |i: usize, p: usize| if ta { a[p * m + i] } else { a[i * k + p] } as f64;
     let bt = |p: usize, j: usize| if tb { b[j * k + p] } else { b[p * n + j] } as f64;
-    let mut out = vec![start as f64; m * (n + 3)];
+    let mut out = vec![fill as f64; m * (n + 3)];
     for i in 0..m {
         for j in 0..n {
             let sum: f64 = (0..k).map(|p| at(i, p) * bt(p, j)).sum();
-            let base = match from {
-                From::Zero => 0.0,
-                From::Existing => start as f64,
-                From::Bias => bias[j] as f64,
+            let base = match start {
+                Start::Zero => 0.0,
+                Start::Existing => fill as f64,
+                Start::Bias(bias) => bias[j] as f64,
             };
             out[i * (n + 3) + j] = base + scale as f64 * sum;
         }
@@ -145,23 +127,28 @@ fn levels() -> Vec<Option<&'static str>> {
 fn every_layout_edge_and_thread_count_matches_the_f64_product() {
     for kernels in levels() {
         for shape in SHAPES {
+            let bias = bias(shape.1);
             for layout in 0..4 {
-                for (from, scale, threads) in [
-                    (From::Zero, 1.0, 1),
-                    (From::Existing, 0.5, 2),
-                    (From::Zero, -2.0, 2),
-                    (From::Bias, 1.0, 1),
-                    (From::Bias, -0.5, 2),
+                for (start, scale, threads) in [
+                    (Start::Zero, 1.0, 1),
+                    (Start::Existing, 0.5, 2),
+                    (Start::Zero, -2.0, 2),
+                    (Start::Bias(&bias), 1.0, 1),
+                    (Start::Bias(&bias), -0.5, 2),
                 ] {
-                    let start = if from == From::Existing { 0.25 } else { f32::NAN };
-                    let got = run(kernels, shape, layout, from, scale, threads, start);
-                    let want = reference(shape, layout, from, scale, start);
+                    let fill = if matches!(start, Start::Existing) {
+                        0.25
+                    } else {
+                        f32::NAN
+                    };
+                    let got = run(kernels, shape, layout, start, scale, threads, filled(shape, fill));
+                    let want = reference(shape, layout, start, scale, fill);
                     for (i, (g, w)) in got.iter().zip(&want).enumerate() {
                         let (row, col) = (i / (shape.1 + 3), i % (shape.1 + 3));
                         if col >= shape.1 {
                             // The gap between rows is never touched.
                             assert!(
-                                g.to_bits() == start.to_bits(),
+                                g.to_bits() == fill.to_bits(),
                                 "{kernels:?} {shape:?} wrote row {row}'s padding"
                             );
                             continue;
@@ -170,7 +157,7 @@ fn every_layout_edge_and_thread_count_matches_the_f64_product() {
                         assert!(
                             (*g as f64 - w).abs() <= tolerance,
                             "{kernels:?} {shape:?} layout {layout} \
-                             from {from:?} threads {threads} at ({row}, {col}): {g} vs {w}"
+                             {start:?} threads {threads} at ({row}, {col}): {g} vs {w}"
                         );
                     }
                 }
@@ -185,10 +172,18 @@ fn our_kernels_give_the_same_bits_on_every_level_and_thread_count() {
     for shape in [(50, 70, 520), (97, 300, 384), (48, 48, 32)] {
         for layout in 0..4 {
             let bits = |kernels: &str, threads: usize| -> Vec<u32> {
-                run(Some(kernels), shape, layout, From::Existing, 0.5, threads, 0.25)
-                    .iter()
-                    .map(|v| v.to_bits())
-                    .collect()
+                run(
+                    Some(kernels),
+                    shape,
+                    layout,
+                    Start::Existing,
+                    0.5,
+                    threads,
+                    filled(shape, 0.25),
+                )
+                .iter()
+                .map(|v| v.to_bits())
+                .collect()
             };
             let Some(first) = ours.first() else { return };
             let expected = bits(first, 1);
@@ -210,25 +205,23 @@ fn starting_from_the_bias_gives_the_bits_of_adding_to_a_prefilled_destination() 
         for (m, n, k) in [(13, 37, 300), (50, 70, 520), (24, 64, 16), (5, 3, 0)] {
             for layout in 0..4 {
                 for threads in [1, 2] {
-                    let fused = run(kernels, (m, n, k), layout, From::Bias, 0.5, threads, f32::NAN);
+                    let bias = bias(n);
+                    let shape = (m, n, k);
+                    let fused = run(
+                        kernels,
+                        shape,
+                        layout,
+                        Start::Bias(&bias),
+                        0.5,
+                        threads,
+                        filled(shape, f32::NAN),
+                    );
                     // The bias copied into every row (the padding left NaN), then added to.
-                    let mut prefilled = vec![f32::NAN; m * (n + 3)];
+                    let mut prefilled = filled(shape, f32::NAN);
                     for row in prefilled.chunks_mut(n + 3) {
-                        row[..n].copy_from_slice(&bias(n));
+                        row[..n].copy_from_slice(&bias);
                     }
-                    let (a, b, [ta, tb]) = operands(m, n, k, layout);
-                    let call = Call {
-                        dst: prefilled.as_mut_ptr(),
-                        dst_stride: n + 3,
-                        accumulate: true,
-                        bias: std::ptr::null(),
-                        shape: (m, n, k),
-                        lhs: view(&a, m, k, ta),
-                        rhs: view(&b, k, n, tb),
-                        scale: 0.5,
-                    };
-                    // SAFETY: as in `run`.
-                    unsafe { execute(kernels, call, threads) };
+                    let prefilled = run(kernels, shape, layout, Start::Existing, 0.5, threads, prefilled);
                     let bits = |v: &[f32]| v.iter().map(|x| x.to_bits()).collect::<Vec<_>>();
                     assert!(
                         bits(&fused) == bits(&prefilled),
